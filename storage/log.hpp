@@ -1,0 +1,175 @@
+// The log: topics of partitions of records, the self-hosted counterpart of MSK and
+// Kinesis. This header is the narrow interface every other part of pinpipe uses;
+// `open_file_log` is the durable implementation (segments, indexes, recovery, group
+// commit; on-disk format in storage/format.hpp and docs/log-format.md), `make_memory_log`
+// an in-memory one with the same behaviour minus durability, for tests.
+//
+// Threading: every method is safe to call from any thread. Produce callbacks run either
+// on the calling thread (errors, acks none/leader) or on the log's flusher thread
+// (acks all, after fsync); they must be quick and must not call back into the log.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/status.hpp"
+#include "common/types.hpp"
+
+namespace pinpipe::storage {
+
+/// One record as produced. `timestamp_ms` 0 means "assign the append time".
+struct record {
+  std::optional<std::string> key;
+  std::string value;
+  int64_t timestamp_ms = 0;
+  std::vector<std::pair<std::string, std::string>> headers;
+  friend bool operator==(const record& a, const record& b) {
+    return a.key == b.key && a.value == b.value && a.timestamp_ms == b.timestamp_ms &&
+           a.headers == b.headers;
+  }
+};
+
+/// A record read back from the log, with its offset.
+struct stored_record {
+  offset_t offset;
+  record rec;
+};
+
+/// How much durability a producer waits for before its callback fires.
+enum class acks : int8_t {
+  none = 0,    ///< answered at once (the callback still fires, after the append)
+  leader = 1,  ///< answered after the batch is written to the segment (page cache)
+  all = -1,    ///< answered after the batch is fsynced (and, replicated, on a quorum)
+};
+
+/// Per-topic settings; -1 means "use the log default".
+struct topic_config {
+  int32_t partitions = 1;
+  bool is_stream = false;          ///< a Kinesis-style stream (partitions shown as shards)
+  int64_t retention_bytes = -1;    ///< per partition
+  int64_t retention_ms = -1;
+  int64_t segment_bytes = -1;
+  int64_t segment_ms = -1;
+};
+
+/// Settings of the whole log (from the [log] section of the config file).
+struct log_config {
+  std::string dir;                              ///< <data-dir>/log
+  int64_t segment_bytes = 128LL << 20;          ///< roll a segment past this size
+  int64_t segment_ms = 7LL * 24 * 3600 * 1000;  ///< roll a segment older than this
+  int64_t retention_bytes = -1;                 ///< per partition; -1 = unlimited
+  int64_t retention_ms = 7LL * 24 * 3600 * 1000;///< -1 = keep forever
+  int32_t max_record_bytes = 1 << 20;           ///< key + value + headers of one record
+  int32_t index_interval_bytes = 4096;          ///< one sparse index entry per this many bytes
+  bool preallocate = true;                      ///< zero-fill segments ahead of the write position
+  int32_t flush_max_delay_us = 0;               ///< group commit: extra wait to gather batches
+};
+
+/// A produce request: one batch of records for one partition.
+struct produce_request {
+  std::string topic;
+  partition_id partition{0};
+  std::vector<record> records;
+  acks required_acks = acks::leader;
+  int64_t producer_id = -1;   ///< >= 0 makes the request idempotent
+  int32_t base_sequence = -1; ///< sequence of the first record, per (producer, partition)
+};
+
+struct produce_result {
+  status st;                  ///< not ok: nothing of the batch was appended
+  offset_t base_offset{-1};   ///< offset of the first record
+  offset_t last_offset{-1};   ///< offset of the last record
+  int64_t append_time_ms = 0;
+  bool duplicate = false;     ///< an idempotent retry: offsets are those of the first append
+};
+
+using produce_callback = std::function<void(produce_result)>;
+
+struct fetch_result {
+  std::vector<stored_record> records; ///< in offset order, starting at or after the asked offset
+  offset_t high_watermark{0};         ///< offset the next appended record will get
+  offset_t log_start{0};              ///< first offset still stored
+};
+
+enum class offset_spec { earliest, latest, by_timestamp };
+
+struct partition_info {
+  partition_id id{0};
+  offset_t log_start{0};
+  offset_t high_watermark{0};
+  int64_t size_bytes = 0;
+  int32_t segments = 0;
+};
+
+struct topic_info {
+  std::string name;
+  topic_config config;
+  std::vector<partition_info> partitions;
+};
+
+/// Committed position of a consumer group on one partition.
+struct group_offset {
+  std::string topic;
+  partition_id partition{0};
+  offset_t offset{0}; ///< the next offset the group will read
+  std::string metadata;
+};
+
+class log_store {
+public:
+  virtual ~log_store() = default;
+
+  // -- topics ---------------------------------------------------------------------------
+  /// Names: 1..249 chars of [A-Za-z0-9._-]; names starting with "__" are internal.
+  virtual status create_topic(const std::string& name, const topic_config& cfg) = 0;
+  virtual status delete_topic(const std::string& name) = 0;
+  virtual std::vector<topic_info> list_topics() const = 0;
+  virtual result<topic_info> describe_topic(const std::string& name) const = 0;
+
+  // -- writes ---------------------------------------------------------------------------
+  /// Appends the batch atomically (all records or none) and calls `cb` exactly once.
+  virtual void produce(produce_request req, produce_callback cb) = 0;
+
+  // -- reads ----------------------------------------------------------------------------
+  /// Records from `from` on, at most about `max_bytes` (but always at least one record
+  /// when one exists). `from` == high watermark gives an empty result; beyond it or
+  /// below log start gives offset_out_of_range.
+  virtual result<fetch_result> fetch(const std::string& topic, partition_id p, offset_t from,
+                                     int32_t max_bytes) const = 0;
+  /// earliest: log start; latest: high watermark; by_timestamp: first offset whose
+  /// timestamp >= ts_ms (high watermark when none).
+  virtual result<offset_t> list_offset(const std::string& topic, partition_id p, offset_spec spec,
+                                       int64_t ts_ms = 0) const = 0;
+  /// Calls `cb` once, as soon as the partition's high watermark is > `after` (at once if it
+  /// already is). Returns an id for cancel_watch. Used for long-poll fetches.
+  virtual uint64_t watch(const std::string& topic, partition_id p, offset_t after,
+                         std::function<void()> cb) = 0;
+  virtual void cancel_watch(uint64_t id) = 0;
+
+  // -- consumer groups (stored in the internal topic "__consumer_offsets") ---------------
+  virtual status commit_offsets(const std::string& group, const std::vector<group_offset>& offs) = 0;
+  virtual std::vector<group_offset> committed_offsets(const std::string& group) const = 0;
+
+  // -- maintenance ----------------------------------------------------------------------
+  /// Deletes whole closed segments past retention; never the active one.
+  virtual void enforce_retention() = 0;
+  /// Flushes everything and stops background threads; later calls fail with unavailable.
+  virtual void close() = 0;
+};
+
+/// Opens (creating if needed) the durable log under cfg.dir, running recovery first.
+result<std::unique_ptr<log_store>> open_file_log(const log_config& cfg);
+
+/// A log kept in memory, same semantics without durability (tests).
+std::unique_ptr<log_store> make_memory_log(const log_config& cfg = {});
+
+/// Checks a topic name; the status says what is wrong with it.
+status validate_topic_name(const std::string& name);
+
+} // namespace pinpipe::storage
