@@ -1,0 +1,80 @@
+#include "actors/connector_actor.hpp"
+
+#include <memory>
+
+#include "common/logging.hpp"
+
+namespace pinpipe::actors {
+namespace {
+
+int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+struct connector_state {
+  std::unique_ptr<lake::connector> conn;
+  connector_options opt;
+  actor_stats stats{"connector"};
+  std::shared_ptr<spdlog::logger> logger = logging::get("connector");
+
+  void note(const status& st) {
+    if (st.ok()) return;
+    ++stats.errors;
+    if (stats.last_error != st.to_string()) logger->warn("{}", st.to_string());
+    stats.last_error = st.to_string();
+  }
+};
+
+caf::behavior connector_fn(caf::stateful_actor<connector_state>* self, storage::log_store* log,
+                           connector_options opt) {
+  self->state.opt = opt;
+  self->state.conn = std::make_unique<lake::connector>(*log, opt.uid, opt.writer);
+  self->send(self, tick_atom::value);
+  self->attach_functor([self] {
+    // Clean shutdown: what is buffered becomes objects; nothing is lost either way, since
+    // a restarted connector resumes after the last complete object.
+    if (self->state.conn) self->state.note(self->state.conn->flush_all());
+  });
+  return {
+      [=](tick_atom) {
+        auto& st = self->state;
+        auto moved = st.conn->poll_once();
+        if (!moved)
+          st.note(moved.error());
+        else
+          st.stats.items += *moved;
+        st.note(st.conn->flush_due(now_ms()));
+        st.stats.objects = st.conn->writer().objects_written();
+        if (moved && *moved > 0)
+          self->send(self, tick_atom::value);
+        else
+          self->delayed_send(self, st.opt.idle_poll, tick_atom::value);
+      },
+      [=](flush_atom) -> int64_t {
+        auto& st = self->state;
+        // Drain what is in the log right now, then close partly full objects.
+        for (int i = 0; i < 10000; ++i) {
+          auto moved = st.conn->poll_once();
+          if (!moved) {
+            st.note(moved.error());
+            break;
+          }
+          st.stats.items += *moved;
+          if (*moved == 0) break;
+        }
+        st.note(st.conn->flush_all());
+        st.stats.objects = st.conn->writer().objects_written();
+        return st.stats.objects;
+      },
+      [=](stats_atom) { return self->state.stats; },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_connector(caf::actor_system& sys, storage::log_store& log, connector_options opt) {
+  return sys.spawn<caf::detached>(connector_fn, &log, std::move(opt));
+}
+
+} // namespace pinpipe::actors

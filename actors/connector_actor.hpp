@@ -1,0 +1,28 @@
+// The connector actor: the MSK Connect S3 sink counterpart on the batch path. It drains
+// every topic matching "<uid>\..*" into lake objects (pipeline/lake), polling at once while
+// there is data and every idle_poll when caught up; rotate.interval.ms closes partly full
+// objects of idle partitions on the wall clock.
+//
+// Messages: tick (internal), stats_atom -> actor_stats (items = records moved, objects =
+// objects written), flush_atom -> int64_t (writes every partly full object; used by
+// `simulate` before the batch run, and on shutdown).
+// Runs detached: object writes fsync.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "actors/interfaces.hpp"
+#include "pipeline/lake/lake_writer.hpp"
+
+namespace pinpipe::actors {
+
+struct connector_options {
+  std::string uid;
+  lake::writer_options writer;
+  std::chrono::milliseconds idle_poll{20};
+};
+
+caf::actor spawn_connector(caf::actor_system& sys, storage::log_store& log, connector_options opt);
+
+} // namespace pinpipe::actors

@@ -1,0 +1,95 @@
+// The pipeline runtime: builds the actor graph of one node (README "The actor graph") on top
+// of the node's log engine and keeps it running. `pinpipe simulate` starts every role in one
+// process; `pinpipe node` starts the roles its config lists.
+//
+// Lifecycle: start() spawns gateway, connector, cleaner, sink, one stream reader per stream and
+// the scheduler; start_emulators() adds the two emulators (batch and stream, as the course's two
+// scripts); stop() ends every actor (the connector writes its partly full objects, the sink
+// closes the warehouse) and waits for them. Threading: call from one thread (main). CAF stays
+// inside pipeline_runtime.cpp.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "actors/stats.hpp"
+#include "common/config.hpp"
+#include "common/status.hpp"
+#include "pipeline/batch/scheduler.hpp"
+#include "storage/log.hpp"
+
+namespace caf {
+class actor_system;
+}
+
+namespace pinpipe::actors {
+
+struct runtime_options {
+  config::config cfg;
+  std::string data_dir; ///< holds source.db, log/, lake/, warehouse.db, results/
+  bool gateway = true;
+  int gateway_port = -1; ///< -1: from cfg.gateway.listen; 0: ephemeral
+  bool connector = true;
+  bool streams = true; ///< stream readers + cleaner + sink
+  bool scheduler = true;
+  bool scheduler_automatic = true; ///< run the daily schedule (simulate: manual only)
+  int32_t cleaner_count = 1;
+};
+
+struct emulate_options {
+  int64_t events = 500;             ///< per emulator
+  double rate = 0;                  ///< events/s; 0 = as fast as possible
+  bool course_timing = false;       ///< the course's random 0/1 s sleep before each event
+  std::optional<uint64_t> seed;     ///< stream emulator uses seed + 1
+  std::string transport = "direct"; ///< direct | http
+  bool batch = true, stream = true;
+};
+
+/// Paths inside a data directory, made in one place.
+struct data_paths {
+  std::string root, source, log, lake, warehouse, results, manifests;
+  static data_paths of(const std::string& data_dir, const config::config& cfg);
+};
+
+class pipeline_runtime {
+public:
+  /// Spawns the graph into `sys` (which must outlive the runtime) over `log`.
+  static result<std::unique_ptr<pipeline_runtime>>
+  start(caf::actor_system& sys, storage::log_store& log, runtime_options opt);
+  ~pipeline_runtime();
+
+  status start_emulators(const emulate_options& opt);
+  /// Every actor's counters (asked with a timeout; an actor that does not answer is
+  /// reported with an error).
+  std::vector<actor_stats> stats();
+  bool emulators_finished();
+  /// Records in the streams not yet committed to the stream tables (0 = caught up).
+  result<int64_t> stream_lag();
+  /// Drains the batch topics into the lake and writes every partly full object.
+  result<int64_t> flush_lake();
+  /// Runs the batch job now (a manual run of the DAG) and waits for it.
+  result<run_outcome> trigger_batch_run();
+  result<std::vector<batch::run_record>> runs();
+  int gateway_port() const;
+  const data_paths& paths() const;
+  /// Ends every actor of the graph (not the rest of the actor system). Idempotent.
+  void stop();
+
+  struct impl;
+
+private:
+  explicit pipeline_runtime(std::unique_ptr<impl> p);
+  std::unique_ptr<impl> impl_;
+};
+
+/// The log engine's settings from the [log] section, for a log under `dir`.
+storage::log_config log_config_of(const config::config& cfg, const std::string& dir);
+
+/// Creates the default topics of the pipeline if missing: <uid>.pin/.geo/.user and the
+/// streams streaming-<uid>-pin/-geo/-user (cfg.pipeline.stream_shards shards each).
+status ensure_default_topics(storage::log_store& log, const config::config& cfg);
+
+} // namespace pinpipe::actors

@@ -1,0 +1,30 @@
+// Plain (CAF-free) value types that pipeline actors report: counters for the status view
+// and the simulate summary, and the outcome of a batch run.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace pinpipe::actors {
+
+/// Counters every pipeline actor reports.
+struct actor_stats {
+  std::string name;  ///< "emulator-batch", "connector", "sink", ...
+  int64_t items = 0; ///< events sent / records moved / rows written
+  int64_t errors = 0;
+  int64_t dead_letters = 0;
+  int64_t objects = 0;   ///< lake objects written (connector)
+  bool finished = false; ///< emulator: all events sent
+  std::string last_error;
+};
+
+/// Result of one batch run (scheduler / batch runner).
+struct run_outcome {
+  std::string run_id;
+  std::string state; ///< success | failed
+  std::string error;
+  std::string results_dir;
+  std::string report; ///< human-readable counts and timings
+};
+
+} // namespace pinpipe::actors

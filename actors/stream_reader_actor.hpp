@@ -1,0 +1,29 @@
+// The stream reader actor: the Structured Streaming counterpart (PIPELINE.md section 10).
+// It follows one stream (all its shards = partitions) from the earliest offset, or from the
+// position the sink committed, and pushes each fetched batch through cleaner -> sink. At
+// most one batch per partition is in flight, so rows are applied in log order; a partition
+// advances only when the sink has committed, so a crash can neither skip nor repeat a record.
+//
+// Lifecycle: spawned per stream; asks the sink for each partition's position, then polls
+// (immediately while there is data, every idle_poll when caught up). Reads the log through
+// the node's log engine (thread-safe), which is where the broker keeps the partitions.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "actors/interfaces.hpp"
+
+namespace pinpipe::actors {
+
+struct stream_reader_options {
+  std::string stream;                     ///< e.g. "streaming-0a60b9a8a831-pin"
+  int32_t max_bytes = 1 << 20;            ///< per fetch
+  std::chrono::milliseconds idle_poll{5}; ///< wait when caught up
+};
+
+/// Replies to stats_atom with the records it has moved. Reports errors in stats.
+caf::actor spawn_stream_reader(caf::actor_system& sys, storage::log_store& log,
+                               stream_reader_options opt, cleaner_actor cleaner, sink_actor sink);
+
+} // namespace pinpipe::actors

@@ -1,0 +1,67 @@
+// The HTTP gateway: pinpipe's front door, the counterpart of AWS API Gateway + the Kafka
+// REST Proxy + the Kinesis endpoint (PIPELINE.md section 3; routes, shapes and error codes
+// in docs/http-api.md). It serves, on one port:
+//   - Kafka REST Proxy v2: /topics..., /consumers... (and /v3/clusters/{c}/topics to
+//     create topics), error envelope {"error_code": n, "message": "..."};
+//   - Kinesis behind API Gateway: /streams..., as the course's API configures it;
+//   - the native Kinesis JSON 1.1 API: POST / with X-Amz-Target (AWS SDKs, boto3).
+// Everything lands in one storage::log_store; streams are topics with is_stream=true.
+// Produces use acks=all, so a 200 means the records are durable.
+//
+// Lifecycle: construct, start() (binds and listens, then serves on its own threads: one
+// accept thread plus a pool of `threads` workers, each owning one connection at a time),
+// stop() (or the destructor). The log must outlive the gateway. stats() is thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/status.hpp"
+#include "storage/log.hpp"
+
+namespace pinpipe::gateway {
+
+struct gateway_options {
+  std::string host = "127.0.0.1";
+  int port = 8082;                   ///< 0 = an ephemeral port (see gateway::port())
+  std::vector<std::string> api_keys; ///< empty = no authentication
+  int64_t max_record_bytes = 1 << 20;
+  int64_t max_request_bytes = 10 << 20;
+  int32_t default_shards = 5;        ///< CreateStream / POST /streams/{name} without a count
+  int threads = 8;                   ///< worker threads = concurrent connections served
+};
+
+/// Counters for the status view.
+struct gateway_stats {
+  int64_t requests = 0;
+  int64_t records_produced = 0;          ///< records acknowledged (durable)
+  std::map<int, int64_t> errors_by_status; ///< HTTP status (>= 400) -> count
+};
+
+class gateway {
+public:
+  gateway(storage::log_store& log, gateway_options opt);
+  ~gateway();
+  gateway(const gateway&) = delete;
+  gateway& operator=(const gateway&) = delete;
+
+  /// Binds and starts serving; returns once the socket listens. Fails (io_error, naming
+  /// the address) when the port is taken or the host is not local; invalid_config on
+  /// bad options.
+  status start();
+  /// The bound port (the real one when options.port was 0); -1 before start().
+  int port() const;
+  /// Stops accepting, finishes in-flight requests, joins the threads. Idempotent.
+  void stop();
+  gateway_stats stats() const;
+
+  struct impl;
+
+private:
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace pinpipe::gateway

@@ -1,0 +1,112 @@
+#include "gateway/http_common.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+
+#include <httplib.h>
+
+namespace pinpipe::gateway {
+
+std::string request_view::header(const char* name) const { return req.get_header_value(name); }
+bool request_view::has_param(const char* name) const { return req.has_param(name); }
+std::string request_view::param(const char* name) const { return req.get_param_value(name); }
+const std::string& request_view::body() const { return req.body; }
+const std::string& request_view::method() const { return req.method; }
+const std::string& request_view::req_path() const { return req.path; }
+
+std::string media_type(std::string_view v) {
+  auto semi = v.find(';');
+  if (semi != std::string_view::npos) v = v.substr(0, semi);
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  std::string out(v);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+result<ojson> parse_json(std::string_view body) {
+  try {
+    return ojson::parse(body.begin(), body.end());
+  } catch (const nlohmann::json::exception& e) {
+    return status{errc::malformed_message, e.what()};
+  }
+}
+
+std::string json_quote(std::string_view s) {
+  // Stored bytes may be any binary; invalid UTF-8 is replaced rather than thrown on.
+  return nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+reply rest_error(int error_code, const std::string& message) {
+  reply r;
+  r.status = error_code;
+  while (r.status >= 1000) r.status /= 10;
+  r.content_type = "application/vnd.kafka.v2+json";
+  r.body = "{\"error_code\":" + std::to_string(error_code) + ",\"message\":" + json_quote(message) +
+           "}";
+  return r;
+}
+
+reply kinesis_error(const std::string& type, const std::string& message, int http_status) {
+  reply r;
+  r.status = http_status;
+  r.content_type = "application/x-amz-json-1.1";
+  r.body = "{\"__type\":" + json_quote(type) + ",\"message\":" + json_quote(message) + "}";
+  return r;
+}
+
+std::optional<int64_t> json_int(const ojson& v, bool allow_string) {
+  if (v.is_number_integer()) return v.get<int64_t>();
+  if (v.is_number_float()) {
+    double d = v.get<double>();
+    if (d == static_cast<double>(static_cast<int64_t>(d))) return static_cast<int64_t>(d);
+    return std::nullopt;
+  }
+  if (allow_string && v.is_string()) {
+    const auto& s = v.get_ref<const std::string&>();
+    if (s.empty() || s.size() > 18) return std::nullopt;
+    int64_t x = 0;
+    for (char c : s) {
+      if (c < '0' || c > '9') return std::nullopt;
+      x = x * 10 + (c - '0');
+    }
+    return x;
+  }
+  return std::nullopt;
+}
+
+std::vector<storage::produce_result> produce_all(storage::log_store& log,
+                                                 std::vector<storage::produce_request> reqs,
+                                                 int64_t timeout_ms) {
+  // Shared with the callbacks, which may fire on the log's flusher thread; a late
+  // callback (after a timeout) still finds it alive.
+  struct waiter {
+    std::mutex mu;
+    std::condition_variable cv;
+    size_t remaining = 0;
+    std::vector<storage::produce_result> results;
+  };
+  auto w = std::make_shared<waiter>();
+  w->remaining = reqs.size();
+  w->results.resize(reqs.size());
+  for (auto& r : w->results) r.st = status{errc::timeout, "no answer from the log in time"};
+  for (size_t i = 0; i < reqs.size(); ++i) {
+    reqs[i].required_acks = storage::acks::all;
+    log.produce(std::move(reqs[i]), [w, i](storage::produce_result res) {
+      std::lock_guard<std::mutex> lock(w->mu);
+      w->results[i] = std::move(res);
+      if (--w->remaining == 0) w->cv.notify_all();
+    });
+  }
+  std::unique_lock<std::mutex> lock(w->mu);
+  w->cv.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] { return w->remaining == 0; });
+  return w->results;
+}
+
+int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+} // namespace pinpipe::gateway

@@ -1,0 +1,24 @@
+// Conversions between the wire structs (log_api.hpp) and the log's own types
+// (storage/log.hpp). Only the header of storage is used: no link dependency.
+#pragma once
+
+#include <vector>
+
+#include "messages/log_api.hpp"
+#include "storage/log.hpp"
+
+namespace pinpipe::messages {
+
+wire_record to_wire(const storage::record& r);
+storage::record from_wire(const wire_record& r);
+wire_stored_record to_wire(const storage::stored_record& r);
+wire_topic_config to_wire(const storage::topic_config& c);
+storage::topic_config from_wire(const wire_topic_config& c);
+wire_topic_info to_wire(const storage::topic_info& t);
+wire_group_offset to_wire(const storage::group_offset& g);
+storage::group_offset from_wire(const wire_group_offset& g);
+
+/// The log's request from the wire request; an acks value other than 0, 1, -1 is an error.
+result<storage::produce_request> from_wire(const produce_request& r);
+
+} // namespace pinpipe::messages

@@ -1,0 +1,172 @@
+// `pinpipe node --config FILE [--data-dir DIR] [--listen ADDR]`: runs one node until
+// SIGINT/SIGTERM. The startup sequence is fixed and numbered below; shutdown runs it
+// backwards so that every acknowledged record is flushed before the process exits.
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/send.hpp>
+
+#include "actors/broker_actor.hpp"
+#include "actors/type_ids.hpp"
+#include "common/logging.hpp"
+#include "nodes/command.hpp"
+#include "nodes/request_router.hpp"
+#include "storage/log.hpp"
+#include "transport/server.hpp"
+
+namespace pinpipe::cli {
+namespace {
+
+struct node_flags {
+  std::string data_dir;
+  std::string listen;
+};
+
+storage::log_config to_log_config(const config::config& cfg) {
+  storage::log_config lc;
+  lc.dir = (std::filesystem::path(cfg.node.data_dir) / "log").string();
+  lc.segment_bytes = cfg.log.segment_bytes;
+  lc.segment_ms = cfg.log.segment_ms;
+  lc.retention_bytes = cfg.log.retention_bytes;
+  lc.retention_ms = cfg.log.retention_ms;
+  lc.max_record_bytes = cfg.log.max_record_bytes;
+  lc.index_interval_bytes = cfg.log.index_interval_bytes;
+  lc.preallocate = cfg.log.preallocate;
+  lc.flush_max_delay_us = cfg.log.flush_max_delay_us;
+  return lc;
+}
+
+// Opens the durable log. Falls back to the memory log only while storage/ still ships
+// the placeholder open_file_log (it says "not implemented"), loudly.
+result<std::shared_ptr<storage::log_store>> open_log(const storage::log_config& lc) {
+  std::error_code ec;
+  std::filesystem::create_directories(lc.dir, ec);
+  if (ec)
+    return status{errc::io_error, "cannot create " + lc.dir + ": " + ec.message() +
+                                      " (check [node] data_dir and its permissions)"};
+  auto opened = storage::open_file_log(lc);
+  if (opened) return std::shared_ptr<storage::log_store>(std::move(*opened));
+  if (opened.error().code() == errc::unavailable &&
+      opened.error().message().find("not implemented") != std::string::npos) {
+    logging::get("node")->warn("open_file_log is not implemented in this build: using the "
+                               "IN-MEMORY log, nothing survives a restart");
+    return std::shared_ptr<storage::log_store>(storage::make_memory_log(lc));
+  }
+  return opened.error();
+}
+
+// The pipeline's default topics and streams (PIPELINE.md section 4).
+status create_default_topics(storage::log_store& log, const config::config& cfg) {
+  const std::string& uid = cfg.pipeline.user_id;
+  for (const char* kind : {"pin", "geo", "user"}) {
+    storage::topic_config topic;
+    topic.partitions = cfg.pipeline.topic_partitions;
+    storage::topic_config stream;
+    stream.partitions = cfg.pipeline.stream_shards;
+    stream.is_stream = true;
+    for (auto& [name, tc] :
+         {std::pair{uid + "." + kind, topic}, std::pair{"streaming-" + uid + "-" + kind, stream}}) {
+      if (log.describe_topic(name)) continue;
+      auto st = log.create_topic(name, tc);
+      if (!st && st.code() != errc::topic_exists) return st;
+    }
+  }
+  return {};
+}
+
+int run_node(const common_options& common, const node_flags& flags) {
+  // 0. Block SIGINT/SIGTERM before any thread exists; every thread inherits the mask and
+  //    the main thread takes them with sigwait() in step 7.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  // 1. Configuration: defaults -> file -> environment -> flags, validated.
+  auto cfg = load_config(common);
+  if (!cfg) return fail(cfg.error());
+  if (!flags.data_dir.empty())
+    if (auto st = config::apply_override(*cfg, "node", "data_dir", flags.data_dir); !st)
+      return fail(st);
+  if (!flags.listen.empty())
+    if (auto st = config::apply_override(*cfg, "node", "listen", flags.listen); !st)
+      return fail(st);
+
+  // 2. Logging.
+  logging::init(cfg->node.log_level);
+  auto log = logging::get("node");
+
+  // 3. The log, under <data_dir>/log (recovery runs here).
+  auto store = open_log(to_log_config(*cfg));
+  if (!store) return fail(store.error());
+  std::shared_ptr<storage::log_store> lg = *store;
+
+  // 4. Default topics and streams, if missing.
+  if (auto st = create_default_topics(*lg, *cfg); !st) {
+    lg->close();
+    return fail(st);
+  }
+
+  // 5. The actor system with the broker actor and the request router.
+  caf::actor_system_config sys_cfg;
+  actors::register_message_types(sys_cfg);
+  int exit_code = 0;
+  {
+    caf::actor_system sys{sys_cfg};
+    actors::broker_options bopts;
+    bopts.default_partitions = cfg->log.default_partitions;
+    auto broker = actors::spawn_broker(sys, lg, bopts);
+    caf::actor router;
+    auto handler = node::make_request_handler(sys, broker, &router);
+
+    // 6. The transport thread.
+    transport::server_options sopts;
+    sopts.endpoint = cfg->node.listen;
+    sopts.curve_secret_key = cfg->node.curve_secret_key;
+    sopts.curve_public_key = cfg->node.curve_public_key;
+    transport::server server(sopts, handler);
+    if (auto st = server.start(); !st) {
+      exit_code = fail(st);
+    } else {
+      std::cout << "pinpipe node " << cfg->node.id << " serving on " << server.endpoint()
+                << " (data " << cfg->node.data_dir << ")" << std::endl;
+
+      // 7. Serve until SIGINT or SIGTERM.
+      int sig = 0;
+      sigwait(&signals, &sig);
+      log->info("signal {} received, shutting down", sig);
+    }
+
+    // 8. Shutdown, in reverse: stop taking requests, stop the actors.
+    server.stop();
+    caf::anon_send_exit(router, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(broker, caf::exit_reason::user_shutdown);
+    sys.await_all_actors_done();
+  }
+  // 9. Flush and close the log last: every acknowledged record is on disk.
+  lg->close();
+  log->info("node {} stopped", cfg->node.id);
+  return exit_code;
+}
+
+} // namespace
+
+command make_node_command(const std::shared_ptr<common_options>& common) {
+  auto flags = std::make_shared<node_flags>();
+  command c;
+  c.name = "node";
+  c.help = "run a node: the log broker serving the log API on [node] listen";
+  c.options = {
+      {"--data-dir", "data directory (overrides [node] data_dir)", &flags->data_dir},
+      {"--listen", "ZeroMQ endpoint to serve on, e.g. tcp://127.0.0.1:7070 (port 0 = any)",
+       &flags->listen},
+  };
+  c.run = [common, flags] { return run_node(*common, *flags); };
+  return c;
+}
+
+} // namespace pinpipe::cli

@@ -1,0 +1,54 @@
+// The subcommand table and the helpers shared by the command implementations.
+#include "nodes/command.hpp"
+
+#include <iostream>
+
+namespace pinpipe::cli {
+
+std::vector<command_factory> command_table() {
+  return {
+      make_node_command,    // pinpipe node      (cmd_node.cpp)
+      make_topics_command,  // pinpipe topics …  (cmd_topics.cpp)
+      make_produce_command, // pinpipe produce   (cmd_produce.cpp)
+      make_consume_command, // pinpipe consume   (cmd_consume.cpp)
+      make_keygen_command,  // pinpipe keygen    (cmd_keygen.cpp)
+      // Add new subcommands here (simulate, gen-source, emulate, batch, query, status, bench).
+  };
+}
+
+int fail(const std::string& what, const std::string& fix) {
+  std::cerr << "error: " << what << " (" << fix << ")" << std::endl;
+  return 1;
+}
+
+int fail(const status& st) {
+  std::cerr << "error: " << st.to_string() << std::endl;
+  return 1;
+}
+
+result<config::config> load_config(const common_options& common) {
+  return config::load(common.config_path);
+}
+
+result<std::unique_ptr<transport::client>> connect_broker(const common_options& common) {
+  transport::client_options opts;
+  opts.name = "cli";
+  opts.endpoint = common.broker;
+  opts.server_public_key = common.server_key;
+  if (opts.endpoint.empty() || opts.server_public_key.empty()) {
+    auto cfg = load_config(common);
+    if (!cfg) return cfg.error();
+    if (opts.endpoint.empty()) {
+      opts.endpoint = cfg->node.listen;
+      for (const char* any : {"0.0.0.0", "*"}) {
+        auto pos = opts.endpoint.find(std::string{"//"} + any);
+        if (pos != std::string::npos)
+          opts.endpoint.replace(pos + 2, std::string{any}.size(), "127.0.0.1");
+      }
+    }
+    if (opts.server_public_key.empty()) opts.server_public_key = cfg->node.curve_public_key;
+  }
+  return transport::client::connect(opts);
+}
+
+} // namespace pinpipe::cli

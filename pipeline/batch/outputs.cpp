@@ -1,0 +1,154 @@
+// Writing a query's outputs: the CSV file (RFC 4180, LF, null = empty field, temp + rename)
+// and the warehouse table of the same name (drop, create typed, insert; one transaction).
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "pipeline/batch/queries.hpp"
+#include "pipeline/batch/sqlite_util.hpp"
+
+namespace pinpipe::batch {
+namespace {
+
+void append_field(std::string& out, const std::optional<std::string>& v) {
+  if (!v) return; // null: empty, unquoted
+  const std::string& s = *v;
+  bool quote = s.empty() || s.find_first_of(",\"\r\n") != std::string::npos;
+  if (!quote) {
+    out += s;
+    return;
+  }
+  out += '"';
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+}
+
+bool valid_name(const std::string& n) {
+  if (n.empty()) return false;
+  for (char c : n)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  return true;
+}
+
+status write_file_atomically(const std::string& path, const std::string& data) {
+  const std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return {errc::io_error, "cannot create " + tmp + ": " + std::strerror(errno)};
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int e = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return {e == ENOSPC ? errc::disk_full : errc::io_error,
+              "cannot write " + tmp + ": " + std::strerror(e)};
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    ::unlink(tmp.c_str());
+    return {errc::io_error, "cannot flush " + tmp + ": " + std::strerror(errno)};
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    return {errc::io_error, "cannot rename " + tmp + " to " + path + ": " + std::strerror(errno)};
+  }
+  return {};
+}
+
+status replace_table(sqlite3* db, const query_output& out) {
+  const std::string table = sql::quote_ident(out.name);
+  std::string create = "CREATE TABLE " + table + "(";
+  std::string insert = "INSERT INTO " + table + " VALUES(";
+  for (size_t i = 0; i < out.columns.size(); ++i) {
+    create +=
+        (i ? ", " : "") + sql::quote_ident(out.columns[i]) + " " + column_type(out.columns[i]);
+    insert += i ? ", ?" : "?";
+  }
+  create += ")";
+  insert += ")";
+
+  sql::transaction tx{db};
+  if (auto st = tx.begin(); !st) return st;
+  if (auto st = sql::exec(db, "DROP TABLE IF EXISTS " + table, "drop table " + out.name); !st)
+    return st;
+  if (auto st = sql::exec(db, create, "create table " + out.name); !st) return st;
+  auto ins = sql::prepare(db, insert, "insert into " + out.name);
+  if (!ins) return ins.error();
+  sqlite3_stmt* s = ins->get();
+  for (const auto& row : out.rows) {
+    sqlite3_reset(s);
+    for (size_t i = 0; i < row.size(); ++i) {
+      int idx = static_cast<int>(i) + 1;
+      const auto& v = row[i];
+      if (!v) {
+        sqlite3_bind_null(s, idx);
+      } else if (std::strcmp(column_type(out.columns[i]), "INTEGER") == 0) {
+        errno = 0;
+        char* end = nullptr;
+        long long x = std::strtoll(v->c_str(), &end, 10);
+        if (v->empty() || errno != 0 || end != v->c_str() + v->size())
+          return {errc::invalid_argument, "table " + out.name + ": column " + out.columns[i] +
+                                              " expects an integer, got '" + *v + "'"};
+        sqlite3_bind_int64(s, idx, x);
+      } else {
+        sqlite3_bind_text(s, idx, v->data(), static_cast<int>(v->size()), SQLITE_TRANSIENT);
+      }
+    }
+    if (sqlite3_step(s) != SQLITE_DONE)
+      return {errc::internal, "insert into " + out.name + " failed: " + sqlite3_errmsg(db)};
+  }
+  ins->reset(); // finalize before commit
+  return tx.commit();
+}
+
+} // namespace
+
+std::string to_csv(const query_output& out) {
+  std::string csv;
+  for (size_t i = 0; i < out.columns.size(); ++i) {
+    if (i) csv += ',';
+    append_field(csv, out.columns[i]);
+  }
+  csv += '\n';
+  for (const auto& row : out.rows) {
+    for (size_t i = 0; i < row.size(); ++i) {
+      if (i) csv += ',';
+      append_field(csv, row[i]);
+    }
+    csv += '\n';
+  }
+  return csv;
+}
+
+status write_outputs(sqlite3* db, const std::string& results_dir, const query_output& out) {
+  if (!valid_name(out.name))
+    return {errc::invalid_argument,
+            "output name '" + out.name + "' is not a valid table name (use a-z, 0-9 and _ only)"};
+  if (out.columns.empty())
+    return {errc::invalid_argument, "output " + out.name + " has no columns"};
+  for (const auto& row : out.rows)
+    if (row.size() != out.columns.size())
+      return {errc::invalid_argument, "output " + out.name + " has a row of " +
+                                          std::to_string(row.size()) + " values for " +
+                                          std::to_string(out.columns.size()) + " columns"};
+  std::error_code ec;
+  std::filesystem::create_directories(results_dir, ec);
+  if (ec)
+    return {errc::io_error, "cannot create results directory " + results_dir + ": " + ec.message()};
+  const std::string path = (std::filesystem::path(results_dir) / (out.name + ".csv")).string();
+  if (auto st = write_file_atomically(path, to_csv(out)); !st) return st;
+  return replace_table(db, out);
+}
+
+} // namespace pinpipe::batch

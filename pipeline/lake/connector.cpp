@@ -1,0 +1,59 @@
+#include "common/logging.hpp"
+#include "pipeline/lake/lake_writer.hpp"
+#include "storage/log.hpp"
+
+namespace pinpipe::lake {
+
+connector::connector(storage::log_store& log, std::string uid, writer_options opt)
+    : log_(log), uid_(std::move(uid)), writer_(std::move(opt)) {}
+
+status connector::poll_partition(const std::string& topic, int32_t partition, int64_t log_start,
+                                 int64_t high_watermark, int32_t max_bytes, int64_t& moved) {
+  auto pos = writer_.resume_offset(topic, partition);
+  if (!pos) return pos.error();
+  if (*pos == high_watermark) return {};
+  if (*pos > high_watermark)
+    return {errc::offset_out_of_range,
+            "the lake holds topic '" + topic + "' partition " + std::to_string(partition) +
+                " up to offset " + std::to_string(*pos) + " but the log ends at " +
+                std::to_string(high_watermark) +
+                "; the log was recreated or the lake belongs to another log: move the lake "
+                "directory away or point connector.lake_dir elsewhere"};
+  if (*pos < log_start) {
+    logging::get("connector")
+        ->warn("topic '{}' partition {}: offsets {}..{} were deleted by log retention before "
+               "the connector read them; they are missing from the lake",
+               topic, partition, *pos, log_start - 1);
+    if (auto st = writer_.skip_to(topic, partition, log_start); !st.ok()) return st;
+    pos = log_start;
+  }
+  auto fetched = log_.fetch(topic, partition_id{partition}, offset_t{*pos}, max_bytes);
+  if (!fetched) return fetched.error();
+  for (auto& r : fetched->records) {
+    if (auto st = writer_.add(topic, partition, r.offset.get(), r.rec.timestamp_ms, r.rec.value);
+        !st.ok())
+      return st;
+    ++moved;
+  }
+  return {};
+}
+
+result<int64_t> connector::poll_once(int32_t max_bytes_per_partition) {
+  int64_t moved = 0;
+  status first_error;
+  for (auto& t : log_.list_topics()) {
+    if (!topic_matches_uid(t.name, uid_)) continue;
+    for (auto& p : t.partitions) {
+      auto st = poll_partition(t.name, p.id.get(), p.log_start.get(), p.high_watermark.get(),
+                               max_bytes_per_partition, moved);
+      if (!st.ok()) {
+        logging::get("connector")->error("{}", st.to_string());
+        if (first_error.ok()) first_error = st;
+      }
+    }
+  }
+  if (moved == 0 && !first_error.ok()) return first_error;
+  return moved;
+}
+
+} // namespace pinpipe::lake

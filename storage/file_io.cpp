@@ -1,0 +1,165 @@
+#include "storage/file_io.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "storage/filename.hpp"
+
+namespace pinpipe::storage::io {
+
+status errno_status(const std::string& what, const std::string& path, int err) {
+  const errc code = (err == ENOSPC || err == EDQUOT) ? errc::disk_full : errc::io_error;
+  std::string msg = what + " " + path + ": " + std::strerror(err);
+  if (code == errc::disk_full) msg += "; free disk space or lower log.retention_bytes";
+  return {code, msg};
+}
+
+file::~file() {
+  close();
+}
+
+file& file::operator=(file&& o) noexcept {
+  if (this != &o) {
+    close();
+    fd_ = o.fd_;
+    path_ = std::move(o.path_);
+    o.fd_ = -1;
+  }
+  return *this;
+}
+
+result<file> file::open_rw(const std::string& path, bool create) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0644);
+  if (fd < 0) return errno_status("cannot open", path, errno);
+  file f;
+  f.fd_ = fd;
+  f.path_ = path;
+  return f;
+}
+
+result<file> file::open_ro(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno_status("cannot open", path, errno);
+  file f;
+  f.fd_ = fd;
+  f.path_ = path;
+  return f;
+}
+
+status file::pwrite_all(const void* data, size_t n, int64_t pos) const {
+  const char* p = static_cast<const char*>(data);
+  while (n > 0) {
+    const ssize_t w = ::pwrite(fd_, p, n, pos);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return errno_status("cannot write", path_, errno);
+    }
+    p += w;
+    n -= static_cast<size_t>(w);
+    pos += w;
+  }
+  return status::success();
+}
+
+result<size_t> file::pread_some(void* data, size_t n, int64_t pos) const {
+  char* p = static_cast<char*>(data);
+  size_t got = 0;
+  while (got < n) {
+    const ssize_t r = ::pread(fd_, p + got, n - got, pos + static_cast<int64_t>(got));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return errno_status("cannot read", path_, errno);
+    }
+    if (r == 0) break;
+    got += static_cast<size_t>(r);
+  }
+  return got;
+}
+
+status file::write_zeros(int64_t pos, int64_t n) const {
+  static const std::vector<char> zeros(1 << 20, 0);
+  while (n > 0) {
+    const size_t chunk = static_cast<size_t>(std::min<int64_t>(n, zeros.size()));
+    if (auto st = pwrite_all(zeros.data(), chunk, pos); !st) return st;
+    pos += static_cast<int64_t>(chunk);
+    n -= static_cast<int64_t>(chunk);
+  }
+  return status::success();
+}
+
+status file::datasync() const {
+  if (::fdatasync(fd_) != 0) return errno_status("cannot fdatasync", path_, errno);
+  return status::success();
+}
+
+status file::sync() const {
+  if (::fsync(fd_) != 0) return errno_status("cannot fsync", path_, errno);
+  return status::success();
+}
+
+status file::truncate(int64_t size) const {
+  if (::ftruncate(fd_, size) != 0) return errno_status("cannot truncate", path_, errno);
+  return status::success();
+}
+
+result<int64_t> file::size() const {
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0) return errno_status("cannot stat", path_, errno);
+  return static_cast<int64_t>(st.st_size);
+}
+
+void file::close() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+status fsync_dir(const std::string& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return errno_status("cannot open directory", dir, errno);
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0) return errno_status("cannot fsync directory", dir, err);
+  return status::success();
+}
+
+status write_file_atomic(const std::string& path, const std::string& content) {
+  const std::string tmp = filename::temp_of(path);
+  {
+    auto f = file::open_rw(tmp, true);
+    if (!f) return f.error();
+    if (auto st = f->truncate(0); !st) return st;
+    if (auto st = f->pwrite_all(content.data(), content.size(), 0); !st) return st;
+    if (auto st = f->sync(); !st) return st;
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0)
+    return errno_status("cannot rename to", path, errno);
+  const auto slash = path.rfind('/');
+  return fsync_dir(slash == std::string::npos ? "." : path.substr(0, slash));
+}
+
+result<std::string> read_small_file(const std::string& path) {
+  auto f = file::open_ro(path);
+  if (!f) return f.error();
+  auto sz = f->size();
+  if (!sz) return sz.error();
+  std::string s(static_cast<size_t>(*sz), '\0');
+  auto n = f->pread_some(s.data(), s.size(), 0);
+  if (!n) return n.error();
+  s.resize(*n);
+  return s;
+}
+
+status make_dir(const std::string& path) {
+  if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) {
+    return errno_status("cannot create directory", path, errno);
+  }
+  return status::success();
+}
+
+} // namespace pinpipe::storage::io

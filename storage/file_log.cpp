@@ -1,0 +1,513 @@
+// The durable log_store (open_file_log): topics of partitions on disk (storage/
+// partition.hpp), the group-commit flusher thread, watches, and consumer group offsets
+// kept in the internal topic "__consumer_offsets".
+//
+// Lifecycle: open_file_log takes an flock on <dir>/.lock, recovers every partition,
+// replays the group offsets and starts the flusher; close() (or the destructor) drains
+// the flusher, fsyncs every partition and releases the lock.
+// Threading: a shared_mutex guards the topic map; partitions lock themselves. acks=all
+// produce requests are queued for the flusher, which does one fdatasync per dirty
+// partition for everything queued and then runs the callbacks on its own thread.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <future>
+#include <shared_mutex>
+#include <thread>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "common/logging.hpp"
+#include "storage/file_io.hpp"
+#include "storage/file_log.hpp"
+#include "storage/filename.hpp"
+#include "storage/group_codec.hpp"
+#include "storage/partition.hpp"
+#include "storage/preallocator.hpp"
+#include "storage/request_checks.hpp"
+#include "storage/watch_registry.hpp"
+
+namespace pinpipe::storage {
+namespace {
+
+int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+constexpr int64_t max_segment_bytes = 1LL << 30; // positions in the index are u32
+
+class file_log final : public log_store {
+public:
+  explicit file_log(const log_config& cfg) : cfg_(cfg), log_(logging::get("storage")) {}
+  ~file_log() override { close(); }
+
+  status start() {
+    std::error_code ec;
+    std::filesystem::create_directories(cfg_.dir, ec);
+    if (ec)
+      return {errc::io_error, "cannot create log directory " + cfg_.dir + ": " + ec.message()};
+    const std::string lock_path = filename::lock_file(cfg_.dir);
+    lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (lock_fd_ < 0) return io::errno_status("cannot open", lock_path, errno);
+    if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+      return {errc::unavailable, "log directory " + cfg_.dir +
+                                     " is in use by another process (lock on " + lock_path +
+                                     "); stop it or use another data directory"};
+    }
+    if (cfg_.preallocate) pre_ = std::make_unique<preallocator>();
+    for (const auto& entry : std::filesystem::directory_iterator(cfg_.dir, ec)) {
+      if (!entry.is_directory()) continue;
+      const std::string name = entry.path().filename().string();
+      if (!validate_topic_name(name).ok()) continue;
+      const std::string meta_path = filename::topic_meta(cfg_.dir, name);
+      if (!std::filesystem::exists(meta_path)) {
+        log_->warn("removing {}: a topic directory without topic.meta (interrupted create or "
+                   "delete)",
+                   entry.path().string());
+        std::filesystem::remove_all(entry.path(), ec);
+        continue;
+      }
+      auto text = io::read_small_file(meta_path);
+      if (!text) return text.error();
+      auto tc = decode_topic_meta(*text, meta_path);
+      if (!tc) return tc.error();
+      auto t = open_topic(name, *tc);
+      if (!t) return t.error();
+      topics_.emplace(name, std::move(t).value());
+    }
+    if (ec) return {errc::io_error, "cannot list " + cfg_.dir + ": " + ec.message()};
+    if (!topics_.count(consumer_offsets_topic)) {
+      topic_config internal;
+      internal.partitions = 1;
+      if (auto st = create_topic_impl(consumer_offsets_topic, internal); !st) return st;
+    }
+    if (auto st = load_group_offsets(); !st) return st;
+    flusher_ = std::thread([this] { flusher_loop(); });
+    log_->info("opened log {} with {} topics", cfg_.dir, topics_.size());
+    return status::success();
+  }
+
+  status create_topic(const std::string& name, const topic_config& cfg) override {
+    if (closed_) return closed_error();
+    if (auto st = validate_topic_name(name); !st) return st;
+    if (name.rfind("__", 0) == 0) {
+      return {errc::invalid_argument, "topic names starting with '__' are internal; pick another"};
+    }
+    return create_topic_impl(name, cfg);
+  }
+
+  status delete_topic(const std::string& name) override {
+    if (closed_) return closed_error();
+    if (name == consumer_offsets_topic) {
+      return {errc::invalid_argument, "the internal topic " + name + " cannot be deleted"};
+    }
+    {
+      std::unique_lock<std::shared_mutex> guard{topics_mtx_};
+      if (topics_.erase(name) == 0) return unknown_topic_error(name);
+      // The meta file goes first: a directory without it is removed on the next open.
+      const std::string meta = filename::topic_meta(cfg_.dir, name);
+      if (::unlink(meta.c_str()) != 0) return io::errno_status("cannot delete", meta, errno);
+      if (auto st = io::fsync_dir(filename::topic_dir(cfg_.dir, name)); !st) return st;
+      std::error_code ec;
+      std::filesystem::remove_all(filename::topic_dir(cfg_.dir, name), ec);
+      if (ec) log_->warn("deleting topic {}: {} (removed on next open)", name, ec.message());
+      if (auto st = io::fsync_dir(cfg_.dir); !st) return st;
+    }
+    log_->info("deleted topic {}", name);
+    watches_.notify_all(name);
+    return status::success();
+  }
+
+  std::vector<topic_info> list_topics() const override {
+    std::vector<topic_info> out;
+    std::shared_lock<std::shared_mutex> guard{topics_mtx_};
+    for (const auto& kv : topics_)
+      out.push_back(describe(kv.first, *kv.second));
+    return out;
+  }
+
+  result<topic_info> describe_topic(const std::string& name) const override {
+    auto t = find_topic(name);
+    if (!t) return unknown_topic_error(name);
+    return describe(name, *t);
+  }
+
+  void produce(produce_request req, produce_callback cb) override {
+    produce_result res;
+    std::shared_ptr<partition> part;
+    if (closed_) {
+      res.st = closed_error();
+    } else if (auto t = find_topic(req.topic); !t) {
+      res.st = unknown_topic_error(req.topic);
+    } else if (req.partition.get() < 0 || req.partition.get() >= t->cfg.partitions) {
+      res.st = unknown_partition_error(req.topic, req.partition, t->cfg.partitions);
+    } else if (auto st = validate_produce(req, cfg_.max_record_bytes); !st) {
+      res.st = st;
+    } else {
+      part = t->parts[req.partition.get()];
+    }
+    if (!part) {
+      cb(std::move(res));
+      return;
+    }
+    // Encode and checksum outside the partition lock; the base offset is patched in
+    // under it (it is not covered by the CRC).
+    const int64_t now = now_ms();
+    for (auto& r : req.records) {
+      if (r.timestamp_ms == 0) r.timestamp_ms = now;
+    }
+    thread_local std::string buf;
+    const auto h = format::encode_batch(req.records, 0, 0, req.producer_id, req.base_sequence, buf);
+    res = part->append(buf, h, req.producer_id, req.base_sequence, now);
+    if (buf.capacity() > (8u << 20)) std::string{}.swap(buf);
+    if (res.st.ok() && !res.duplicate) {
+      watches_.notify(req.topic, req.partition, res.last_offset + 1);
+    }
+    if (!res.st.ok() || req.required_acks != acks::all) {
+      cb(std::move(res));
+      return;
+    }
+    enqueue_flush(std::move(part), std::move(res), std::move(cb));
+  }
+
+  result<fetch_result> fetch(const std::string& topic, partition_id p, offset_t from,
+                             int32_t max_bytes) const override {
+    if (closed_) return closed_error();
+    auto part = find_partition(topic, p);
+    if (!part) return part.error();
+    return (*part)->fetch(from, max_bytes);
+  }
+
+  result<offset_t> list_offset(const std::string& topic, partition_id p, offset_spec spec,
+                               int64_t ts_ms) const override {
+    if (closed_) return closed_error();
+    auto part = find_partition(topic, p);
+    if (!part) return part.error();
+    return (*part)->list_offset(spec, ts_ms);
+  }
+
+  uint64_t watch(const std::string& topic, partition_id p, offset_t after,
+                 std::function<void()> cb) override {
+    const uint64_t id = watches_.add(topic, p, after, std::move(cb));
+    auto part = find_partition(topic, p);
+    if (!part) {
+      watches_.notify_all(topic); // nothing to wait for: the watcher's fetch reports why
+      return id;
+    }
+    watches_.notify(topic, p, (*part)->high_watermark());
+    return id;
+  }
+
+  void cancel_watch(uint64_t id) override { watches_.cancel(id); }
+
+  status commit_offsets(const std::string& group, const std::vector<group_offset>& offs) override {
+    if (closed_) return closed_error();
+    if (auto st = validate_group_commit(group, offs); !st) return st;
+    produce_request req;
+    req.topic = consumer_offsets_topic;
+    req.required_acks = acks::all;
+    for (const auto& o : offs) {
+      if (auto part = find_partition(o.topic, o.partition); !part) return part.error();
+      req.records.push_back(encode_group_offset(group, o));
+    }
+    if (req.records.empty()) return status::success();
+    // Commits are serialised so that the map and the log agree on the order.
+    std::lock_guard<std::mutex> guard{commit_mtx_};
+    std::promise<status> done;
+    auto fut = done.get_future();
+    produce(std::move(req), [&done](produce_result r) { done.set_value(r.st); });
+    if (auto st = fut.get(); !st) return st;
+    std::lock_guard<std::mutex> g2{groups_mtx_};
+    for (const auto& o : offs)
+      apply_group_offset(groups_, group, o);
+    return status::success();
+  }
+
+  std::vector<group_offset> committed_offsets(const std::string& group) const override {
+    std::lock_guard<std::mutex> guard{groups_mtx_};
+    return list_group_offsets(groups_, group);
+  }
+
+  void enforce_retention() override {
+    if (closed_) return;
+    std::vector<std::shared_ptr<partition>> parts;
+    {
+      std::shared_lock<std::shared_mutex> guard{topics_mtx_};
+      for (const auto& kv : topics_) {
+        for (const auto& p : kv.second->parts)
+          parts.push_back(p);
+      }
+    }
+    const int64_t now = now_ms();
+    for (auto& p : parts)
+      p->enforce_retention(now);
+  }
+
+  void close() override {
+    if (closed_.exchange(true)) return;
+    {
+      std::lock_guard<std::mutex> guard{flush_mtx_};
+      stop_ = true;
+    }
+    flush_cv_.notify_all();
+    if (flusher_.joinable()) flusher_.join();
+    if (pre_) pre_->stop();
+    std::shared_lock<std::shared_mutex> guard{topics_mtx_};
+    for (const auto& kv : topics_) {
+      for (const auto& p : kv.second->parts) {
+        if (auto r = p->sync(); !r) log_->error("closing the log: {}", r.error().to_string());
+      }
+    }
+    if (lock_fd_ < 0) return; // never opened
+    ::close(lock_fd_);
+    lock_fd_ = -1;
+    log_->info("closed log {}", cfg_.dir);
+  }
+
+  file_log_stats stats() const {
+    file_log_stats s;
+    s.fsyncs = fsyncs_.load();
+    s.synced_batches = synced_batches_.load();
+    s.flush_rounds = flush_rounds_.load();
+    return s;
+  }
+
+private:
+  struct topic {
+    topic_config cfg; ///< as given (and stored in topic.meta)
+    std::vector<std::shared_ptr<partition>> parts;
+  };
+  struct pending_ack {
+    std::shared_ptr<partition> part;
+    produce_result res;
+    produce_callback cb;
+  };
+
+  static status closed_error() {
+    return {errc::unavailable, "the log is closed (node shutting down); retry on another node"};
+  }
+
+  partition_settings settings_for(const std::string& name, const topic_config& tc) const {
+    const topic_config eff = resolve_topic_config(tc, cfg_);
+    partition_settings s;
+    s.seg.index_interval_bytes = std::max(cfg_.index_interval_bytes, 1);
+    s.seg.preallocate = cfg_.preallocate;
+    s.seg.pre = pre_.get();
+    s.seg.segment_bytes = std::clamp<int64_t>(eff.segment_bytes, 1024, max_segment_bytes);
+    s.segment_ms = eff.segment_ms > 0 ? eff.segment_ms : cfg_.segment_ms;
+    s.retention_bytes = eff.retention_bytes;
+    s.retention_ms = eff.retention_ms;
+    if (name == consumer_offsets_topic) s.retention_bytes = s.retention_ms = -1; // never delete
+    return s;
+  }
+
+  result<std::shared_ptr<topic>> open_topic(const std::string& name, const topic_config& tc) {
+    auto t = std::make_shared<topic>();
+    t->cfg = tc;
+    const auto s = settings_for(name, tc);
+    for (int32_t i = 0; i < tc.partitions; ++i) {
+      const partition_id id{i};
+      auto p = partition::open(filename::partition_dir(cfg_.dir, name, id), name, id, s);
+      if (!p) return p.error();
+      t->parts.push_back(std::shared_ptr<partition>(std::move(p).value()));
+    }
+    return t;
+  }
+
+  status create_topic_impl(const std::string& name, const topic_config& cfg) {
+    if (auto st = validate_topic_config(name, cfg); !st) return st;
+    std::unique_lock<std::shared_mutex> guard{topics_mtx_};
+    if (topics_.count(name)) {
+      return {errc::topic_exists,
+              "topic '" + name + "' already exists; delete it first or reuse it"};
+    }
+    const std::string tdir = filename::topic_dir(cfg_.dir, name);
+    std::error_code ec;
+    std::filesystem::remove_all(tdir, ec); // leftover of an interrupted create/delete
+    auto fail = [&](status st) {
+      std::filesystem::remove_all(tdir, ec);
+      return st;
+    };
+    if (auto st = io::make_dir(tdir); !st) return st;
+    auto t = open_topic(name, cfg);
+    if (!t) return fail(t.error());
+    if (auto st = io::fsync_dir(tdir); !st) return fail(st);
+    if (auto st =
+            io::write_file_atomic(filename::topic_meta(cfg_.dir, name), encode_topic_meta(cfg));
+        !st) {
+      return fail(st);
+    }
+    if (auto st = io::fsync_dir(cfg_.dir); !st) return fail(st);
+    topics_.emplace(name, std::move(t).value());
+    log_->info("created topic {} with {} partitions", name, cfg.partitions);
+    return status::success();
+  }
+
+  std::shared_ptr<topic> find_topic(const std::string& name) const {
+    std::shared_lock<std::shared_mutex> guard{topics_mtx_};
+    auto it = topics_.find(name);
+    return it == topics_.end() ? nullptr : it->second;
+  }
+
+  result<std::shared_ptr<partition>> find_partition(const std::string& topic_name,
+                                                    partition_id p) const {
+    auto t = find_topic(topic_name);
+    if (!t) return unknown_topic_error(topic_name);
+    if (p.get() < 0 || p.get() >= t->cfg.partitions) {
+      return unknown_partition_error(topic_name, p, t->cfg.partitions);
+    }
+    return t->parts[p.get()];
+  }
+
+  static topic_info describe(const std::string& name, const topic& t) {
+    topic_info info;
+    info.name = name;
+    info.config = t.cfg;
+    for (const auto& p : t.parts)
+      info.partitions.push_back(p->info());
+    return info;
+  }
+
+  status load_group_offsets() {
+    auto part = find_partition(consumer_offsets_topic, partition_id{0});
+    if (!part) return part.error();
+    auto start = (*part)->list_offset(offset_spec::earliest, 0);
+    if (!start) return start.error();
+    offset_t pos = *start;
+    size_t applied = 0;
+    for (;;) {
+      auto r = (*part)->fetch(pos, 4 << 20);
+      if (!r) return r.error();
+      if (r->records.empty()) break;
+      for (const auto& sr : r->records) {
+        auto d = decode_group_offset(sr.rec);
+        if (!d) {
+          log_->warn("{} offset {}: not a group offset record; skipped", consumer_offsets_topic,
+                     sr.offset.get());
+          continue;
+        }
+        apply_group_offset(groups_, d->first, d->second);
+        ++applied;
+      }
+      pos = r->records.back().offset + 1;
+    }
+    log_->debug("replayed {} group offset commits", applied);
+    return status::success();
+  }
+
+  void enqueue_flush(std::shared_ptr<partition> part, produce_result res, produce_callback cb) {
+    {
+      std::lock_guard<std::mutex> guard{flush_mtx_};
+      if (!stop_) {
+        queue_.push_back(pending_ack{std::move(part), std::move(res), std::move(cb)});
+        flush_cv_.notify_one();
+        return;
+      }
+    }
+    // The flusher is gone (log closing): sync here.
+    if (auto r = part->sync(); !r) res.st = r.error();
+    cb(std::move(res));
+  }
+
+  void flusher_loop() {
+    std::vector<pending_ack> batch;
+    std::vector<std::pair<partition*, status>> synced;
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lk{flush_mtx_};
+        flush_cv_.wait(lk, [this] { return stop_ || !queue_.empty(); });
+        if (queue_.empty() && stop_) return;
+        if (cfg_.flush_max_delay_us > 0 && !stop_) {
+          lk.unlock();
+          std::this_thread::sleep_for(std::chrono::microseconds(cfg_.flush_max_delay_us));
+          lk.lock();
+        }
+        batch.swap(queue_);
+      }
+      ++flush_rounds_;
+      synced.clear();
+      for (const auto& a : batch) {
+        auto* p = a.part.get();
+        if (std::any_of(synced.begin(), synced.end(),
+                        [p](const auto& s) { return s.first == p; })) {
+          continue;
+        }
+        auto r = p->sync();
+        ++fsyncs_;
+        synced.emplace_back(p, r.ok() ? status::success() : r.error());
+        if (!r) log_->error("group commit: {}", r.error().to_string());
+      }
+      for (auto& a : batch) {
+        for (const auto& s : synced) {
+          if (s.first == a.part.get() && !s.second.ok()) a.res.st = s.second;
+        }
+        ++synced_batches_;
+        a.cb(std::move(a.res));
+      }
+      batch.clear();
+    }
+  }
+
+  const log_config cfg_;
+  std::shared_ptr<spdlog::logger> log_;
+  std::atomic<bool> closed_{false};
+  int lock_fd_ = -1;
+  std::unique_ptr<preallocator> pre_; ///< declared before topics_: outlives the segments
+
+  mutable std::shared_mutex topics_mtx_;
+  std::map<std::string, std::shared_ptr<topic>> topics_;
+  watch_registry watches_;
+
+  std::mutex commit_mtx_;
+  mutable std::mutex groups_mtx_;
+  group_offsets_map groups_;
+
+  std::mutex flush_mtx_;
+  std::condition_variable flush_cv_;
+  std::vector<pending_ack> queue_;
+  bool stop_ = false;
+  std::thread flusher_;
+  std::atomic<uint64_t> fsyncs_{0};
+  std::atomic<uint64_t> synced_batches_{0};
+  std::atomic<uint64_t> flush_rounds_{0};
+};
+
+status validate_log_config(const log_config& cfg) {
+  if (cfg.dir.empty()) return {errc::invalid_config, "log.dir is empty; set the data directory"};
+  if (cfg.max_record_bytes < 1) return {errc::invalid_config, "log.max_record_bytes must be >= 1"};
+  if (cfg.index_interval_bytes < 1) {
+    return {errc::invalid_config, "log.index_interval_bytes must be >= 1"};
+  }
+  if (cfg.segment_bytes < 1024 || cfg.segment_bytes > max_segment_bytes) {
+    return {errc::invalid_config, "log.segment_bytes must be between 1024 and 1 GiB"};
+  }
+  if (cfg.segment_ms < 1) return {errc::invalid_config, "log.segment_ms must be >= 1"};
+  if (cfg.flush_max_delay_us < 0 || cfg.flush_max_delay_us > 1000000) {
+    return {errc::invalid_config, "log.flush_max_delay_us must be 0..1000000"};
+  }
+  return status::success();
+}
+
+} // namespace
+
+result<std::unique_ptr<log_store>> open_file_log(const log_config& cfg) {
+  if (auto st = validate_log_config(cfg); !st) return st;
+  auto log = std::make_unique<file_log>(cfg);
+  if (auto st = log->start(); !st) {
+    log->close();
+    return st;
+  }
+  return std::unique_ptr<log_store>(std::move(log));
+}
+
+std::optional<file_log_stats> file_log_stats_of(const log_store& log) {
+  if (auto* f = dynamic_cast<const file_log*>(&log)) return f->stats();
+  return std::nullopt;
+}
+
+} // namespace pinpipe::storage

@@ -1,0 +1,459 @@
+#include "storage/segment.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+
+#include "common/logging.hpp"
+#include "storage/batch_reader.hpp"
+#include "storage/filename.hpp"
+#include "storage/preallocator.hpp"
+
+namespace pinpipe::storage {
+namespace {
+
+int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+const char* describe(format::header_state s) {
+  switch (s) {
+  case format::header_state::ok:
+    return "ok";
+  case format::header_state::zero:
+    return "zeros";
+  case format::header_state::bad_magic:
+    return "bad magic";
+  case format::header_state::bad_version:
+    return "unknown batch version";
+  case format::header_state::bad_length:
+    return "bad length or record count (torn write?)";
+  }
+  return "?";
+}
+
+constexpr size_t scan_chunk = 1 << 20;
+
+/// Outcome of walking the batches of a segment.
+struct scan_outcome {
+  int64_t valid_end = 0; ///< position after the last good batch
+  int64_t next_offset = 0;
+  bool clean = true;  ///< stopped at end of file or at zeros
+  std::string reason; ///< why it stopped when not clean
+};
+
+/// Walks batches from `pos` (expected to start at offset `expected`) up to `end`,
+/// checking headers and offset continuity everywhere and CRCs from `crc_from` on.
+template <class OnBatch>
+result<scan_outcome> scan(const io::file& f, int64_t pos, int64_t expected, int64_t end,
+                          int64_t crc_from, OnBatch on_batch) {
+  batch_reader rd{f, end, scan_chunk};
+  scan_outcome out;
+  for (;;) {
+    out.valid_end = pos;
+    out.next_offset = expected;
+    format::batch_header h;
+    auto st = rd.header_at(pos, h);
+    if (!st) return st.error();
+    if (*st == format::header_state::zero) break;
+    if (*st != format::header_state::ok) {
+      out.clean = false;
+      out.reason = describe(*st);
+      break;
+    }
+    if (h.base_offset != expected) {
+      out.clean = false;
+      out.reason = "batch base offset " + std::to_string(h.base_offset) + " where " +
+                   std::to_string(expected) + " was expected";
+      break;
+    }
+    if (pos + static_cast<int64_t>(h.size()) > end) {
+      out.clean = false;
+      out.reason = "batch of " + std::to_string(h.size()) + " bytes runs past the end of the file";
+      break;
+    }
+    if (pos >= crc_from) {
+      auto bytes = rd.bytes_at(pos, h.size());
+      if (!bytes) return bytes.error();
+      if (!*bytes || !format::crc_matches(*bytes, h.size())) {
+        out.clean = false;
+        out.reason = "CRC mismatch in the batch at offset " + std::to_string(h.base_offset);
+        break;
+      }
+    }
+    on_batch(h, pos);
+    pos += static_cast<int64_t>(h.size());
+    expected = h.last_offset() + 1;
+  }
+  return out;
+}
+
+} // namespace
+
+segment::~segment() = default;
+
+status segment::open_indexes(const std::string& pdir, bool& offset_valid, bool& time_valid) {
+  const std::string oi = filename::offset_index(pdir, base_);
+  const std::string ti = filename::time_index(pdir, base_);
+  std::error_code ec;
+  const bool oi_existed = std::filesystem::exists(oi, ec);
+  const bool ti_existed = std::filesystem::exists(ti, ec);
+  if (auto st = oindex_.open(oi, size_, offset_valid); !st) return st;
+  if (auto st = tindex_.open(ti, time_valid); !st) return st;
+  offset_valid = offset_valid && oi_existed;
+  time_valid = time_valid && ti_existed;
+  return status::success();
+}
+
+void segment::index_step(const format::batch_header& h, int64_t pos, std::vector<offset_entry>* oe,
+                         std::vector<time_entry>* te) {
+  if (pos > 0 && bytes_since_index_ >= settings_.index_interval_bytes) {
+    const auto rel = static_cast<uint32_t>(h.base_offset - base_.get());
+    oe->push_back({rel, static_cast<uint32_t>(pos)});
+    if (max_ts_ > indexed_max_ts_) {
+      te->push_back({max_ts_, rel});
+      indexed_max_ts_ = max_ts_;
+    }
+    bytes_since_index_ = 0;
+  }
+  bytes_since_index_ += static_cast<int64_t>(h.size());
+  max_ts_ = std::max(max_ts_, h.max_timestamp);
+}
+
+result<std::shared_ptr<segment>> segment::create(const std::string& pdir, offset_t base,
+                                                 const segment_settings& s) {
+  std::shared_ptr<segment> seg{new segment(base, s)};
+  auto f = io::file::open_rw(filename::segment(pdir, base), true);
+  if (!f) return f.error();
+  seg->file_ = std::move(f).value();
+  if (auto st = seg->file_.truncate(0); !st) return st;
+  bool ov = false, tv = false;
+  if (auto st = seg->open_indexes(pdir, ov, tv); !st) return st;
+  if (auto st = seg->oindex_.reset({}); !st) return st;
+  if (auto st = seg->tindex_.reset({}); !st) return st;
+  seg->next_ = base;
+  seg->created_ms_ = now_ms();
+  return seg;
+}
+
+result<std::shared_ptr<segment>> segment::recover_active(const std::string& pdir, offset_t base,
+                                                         const segment_settings& s,
+                                                         producer_state& producers) {
+  auto log = logging::get("storage");
+  std::shared_ptr<segment> seg{new segment(base, s)};
+  auto f = io::file::open_rw(filename::segment(pdir, base), true);
+  if (!f) return f.error();
+  seg->file_ = std::move(f).value();
+  auto file_size = seg->file_.size();
+  if (!file_size) return file_size.error();
+  seg->size_ = *file_size;
+  bool ov = false, tv = false;
+  if (auto st = seg->open_indexes(pdir, ov, tv); !st) return st;
+
+  // CRC-check from the last index entry that still points at a plausible batch start;
+  // batches before it were checked when they were written (and by earlier recoveries).
+  int64_t crc_from = 0;
+  if (ov && !seg->oindex_.entries().empty()) {
+    const auto e = seg->oindex_.entries().back();
+    batch_reader rd{seg->file_, seg->size_, format::header_size};
+    format::batch_header h;
+    auto st = rd.header_at(e.pos, h);
+    if (st && *st == format::header_state::ok && h.base_offset == base.get() + e.rel) {
+      crc_from = e.pos;
+    }
+  }
+  std::vector<offset_entry> oe;
+  std::vector<time_entry> te;
+  auto out = scan(seg->file_, 0, base.get(), seg->size_, crc_from,
+                  [&](const format::batch_header& h, int64_t pos) {
+                    seg->index_step(h, pos, &oe, &te);
+                    if (h.producer_id >= 0) {
+                      producers.record(h.producer_id,
+                                       producer_batch{h.base_sequence,
+                                                      h.base_sequence + h.record_count - 1,
+                                                      offset_t{h.base_offset},
+                                                      offset_t{h.last_offset()}, h.max_timestamp});
+                    }
+                  });
+  if (!out) return out.error();
+  if (out->valid_end < seg->size_) {
+    batch_reader rd{seg->file_, seg->size_, scan_chunk};
+    auto zero_tail = rd.all_zero_from(out->valid_end);
+    if (!zero_tail) return zero_tail.error();
+    if (!out->clean || !*zero_tail) {
+      log->warn("recovery of {}: dropping {} bytes from position {} ({}); appends continue at "
+                "offset {}",
+                seg->file_.path(), seg->size_ - out->valid_end, out->valid_end,
+                out->clean ? "non-zero bytes after the end of data" : out->reason,
+                out->next_offset);
+    } else {
+      log->debug("recovery of {}: cutting {} preallocated bytes at position {}", seg->file_.path(),
+                 seg->size_ - out->valid_end, out->valid_end);
+    }
+    if (auto st = seg->file_.truncate(out->valid_end); !st) return st;
+    if (auto st = seg->file_.datasync(); !st) return st;
+  }
+  seg->size_ = out->valid_end;
+  seg->prealloc_end_ = seg->claimed_end_ = out->valid_end;
+  seg->written_end_ = out->valid_end;
+  seg->next_ = offset_t{out->next_offset};
+  seg->created_ms_ = now_ms();
+  if (auto st = seg->oindex_.reset(std::move(oe)); !st) return st;
+  if (auto st = seg->tindex_.reset(std::move(te)); !st) return st;
+  return seg;
+}
+
+result<std::shared_ptr<segment>> segment::open_closed(const std::string& pdir, offset_t base,
+                                                      offset_t next, const segment_settings& s) {
+  auto log = logging::get("storage");
+  std::shared_ptr<segment> seg{new segment(base, s)};
+  auto f = io::file::open_rw(filename::segment(pdir, base), false);
+  if (!f) return f.error();
+  seg->file_ = std::move(f).value();
+  auto file_size = seg->file_.size();
+  if (!file_size) return file_size.error();
+  seg->size_ = seg->prealloc_end_ = seg->claimed_end_ = *file_size;
+  seg->written_end_ = *file_size;
+  seg->sealed_ = true;
+  seg->next_ = next;
+  seg->created_ms_ = now_ms();
+  bool ov = false, tv = false;
+  if (auto st = seg->open_indexes(pdir, ov, tv); !st) return st;
+  const auto count = static_cast<uint32_t>(next.get() - base.get());
+  const auto& oes = seg->oindex_.entries();
+  // An empty offset index for a segment much larger than the index interval was most
+  // likely truncated: rebuilding it costs one scan, trusting it would cost every fetch.
+  ov = ov && (oes.empty() || oes.back().rel < count) &&
+       !(oes.empty() && seg->size_ > 4LL * s.index_interval_bytes + (1 << 20));
+  const auto& tes = seg->tindex_.entries();
+  tv = tv && !tes.empty() && tes.back().rel == count; // the final entry written by seal()
+  if (ov && tv) {
+    seg->max_ts_ = tes.back().ts;
+    return seg;
+  }
+  log->info("rebuilding the indexes of {} ({} missing or damaged)", seg->file_.path(),
+            !ov ? "offset index" : "time index");
+  std::vector<offset_entry> oe;
+  std::vector<time_entry> te;
+  auto out =
+      scan(seg->file_, 0, base.get(), seg->size_, 0,
+           [&](const format::batch_header& h, int64_t pos) { seg->index_step(h, pos, &oe, &te); });
+  if (!out) return out.error();
+  if (!out->clean) {
+    log->error("closed segment {} is corrupt at position {} ({}); fetches of offsets {} and "
+               "later in it will fail with corrupt_data",
+               seg->file_.path(), out->valid_end, out->reason, out->next_offset);
+  } else if (out->next_offset != next.get()) {
+    log->error("closed segment {} ends at offset {} but the next segment starts at {}",
+               seg->file_.path(), out->next_offset, next.get());
+  }
+  if (seg->max_ts_ >= 0) te.push_back({seg->max_ts_, count});
+  if (auto st = seg->oindex_.reset(std::move(oe)); !st) return st;
+  if (auto st = seg->tindex_.reset(std::move(te)); !st) return st;
+  return seg;
+}
+
+status segment::append(const std::string& batch, const format::batch_header& h) {
+  PINPIPE_ASSERT(h.base_offset == next_.get(), "batch appended out of offset order");
+  const auto n = static_cast<int64_t>(batch.size());
+  const int64_t end = size_ + n;
+  bool want_more = false;
+  if (settings_.preallocate && settings_.pre) {
+    std::unique_lock<std::mutex> lk{pre_mtx_};
+    // A piece being zero-filled that our write would cross: wait for it (rare: the
+    // preallocator stays prealloc_ahead bytes ahead).
+    pre_cv_.wait(lk, [&] { return claimed_end_ == prealloc_end_ || end <= prealloc_end_; });
+    if (end > prealloc_end_) prealloc_end_ = claimed_end_ = end; // plain append
+    want_more = prealloc_end_ < end + settings_.prealloc_ahead / 2 &&
+                prealloc_end_ < settings_.segment_bytes;
+  }
+  if (auto st = file_.pwrite_all(batch.data(), batch.size(), size_); !st) return st;
+  std::vector<offset_entry> oe;
+  std::vector<time_entry> te;
+  const int64_t pos = size_;
+  index_step(h, pos, &oe, &te);
+  // Index files are rebuildable: a failed index write is logged, not returned.
+  for (const auto& e : oe) {
+    if (auto st = oindex_.append(e.rel, e.pos); !st)
+      logging::get("storage")->warn("{}", st.to_string());
+  }
+  for (const auto& e : te) {
+    if (auto st = tindex_.append(e.ts, e.rel); !st)
+      logging::get("storage")->warn("{}", st.to_string());
+  }
+  size_ += n;
+  written_end_.store(size_, std::memory_order_release);
+  next_ = offset_t{h.last_offset() + 1};
+  if (want_more) settings_.pre->request(shared_from_this());
+  return status::success();
+}
+
+bool segment::preallocate_step() {
+  int64_t start = 0, stop_at = 0;
+  {
+    std::lock_guard<std::mutex> guard{pre_mtx_};
+    if (sealed_ || claimed_end_ != prealloc_end_) return false;
+    const int64_t w = written_end_.load(std::memory_order_acquire);
+    if (prealloc_end_ >= w + settings_.prealloc_ahead || prealloc_end_ >= settings_.segment_bytes) {
+      return false;
+    }
+    start = std::max(prealloc_end_, w);
+    stop_at = std::min(start + settings_.prealloc_piece, settings_.segment_bytes);
+    claimed_end_ = stop_at;
+  }
+  // Zeros go to the page cache quickly; the piece is handed to appends right after and
+  // made durable afterwards (an append landing in it meanwhile is simply synced along).
+  status st = file_.write_zeros(start, stop_at - start);
+  bool more = false;
+  {
+    std::lock_guard<std::mutex> guard{pre_mtx_};
+    if (st.ok()) prealloc_end_ = stop_at;
+    claimed_end_ = prealloc_end_;
+    const int64_t w = written_end_.load(std::memory_order_acquire);
+    more = st.ok() && !sealed_ && prealloc_end_ < w + settings_.prealloc_ahead &&
+           prealloc_end_ < settings_.segment_bytes;
+  }
+  pre_cv_.notify_all();
+  if (st.ok()) st = file_.datasync();
+  if (!st) {
+    logging::get("storage")->warn("preallocation: {}", st.to_string());
+    return false;
+  }
+  return more;
+}
+
+int64_t segment::preallocated_end() const {
+  std::lock_guard<std::mutex> guard{pre_mtx_};
+  return prealloc_end_;
+}
+
+status segment::seal() {
+  {
+    std::unique_lock<std::mutex> lk{pre_mtx_};
+    pre_cv_.wait(lk, [&] { return claimed_end_ == prealloc_end_; });
+    sealed_ = true;
+    prealloc_end_ = claimed_end_ = size_;
+  }
+  auto file_size = file_.size();
+  if (!file_size) return file_size.error();
+  if (*file_size > size_) {
+    if (auto st = file_.truncate(size_); !st) return st;
+  }
+  const auto count = static_cast<uint32_t>(next_.get() - base_.get());
+  if (max_ts_ >= 0 && (tindex_.entries().empty() || tindex_.entries().back().rel != count)) {
+    if (auto st = tindex_.append(max_ts_, count); !st) return st;
+  }
+  return file_.sync();
+}
+
+status segment::remove_files() {
+  const std::string seg = file_.path();
+  const std::string oi = oindex_.path();
+  const std::string pdir = seg.substr(0, seg.rfind('/'));
+  for (const auto& p : {seg, oi, filename::time_index(pdir, base_)}) {
+    std::error_code ec;
+    std::filesystem::remove(p, ec);
+    if (ec) return {errc::io_error, "cannot delete " + p + ": " + ec.message()};
+  }
+  return status::success();
+}
+
+int64_t segment::lookup_offset(offset_t o) const {
+  if (o <= base_) return 0;
+  return oindex_.lookup(static_cast<uint32_t>(o.get() - base_.get()));
+}
+
+offset_t segment::lookup_time(int64_t ts) const {
+  return base_ + tindex_.lookup(ts);
+}
+
+status segment::read(int64_t pos, int64_t end, offset_t from, int64_t max_bytes,
+                     std::vector<stored_record>& out, int64_t& bytes, bool& done) const {
+  const size_t chunk =
+      static_cast<size_t>(std::clamp<int64_t>(max_bytes + 4096, 64 << 10, 4 << 20));
+  batch_reader rd{file_, end, chunk};
+  std::vector<stored_record> batch_records;
+  while (pos < end) {
+    format::batch_header h;
+    auto st = rd.header_at(pos, h);
+    if (!st) return st.error();
+    if (*st == format::header_state::zero) break;
+    const char* bytes_p = nullptr;
+    std::string why;
+    if (*st != format::header_state::ok) {
+      why = describe(*st);
+    } else if (h.last_offset() < from.get()) {
+      pos += static_cast<int64_t>(h.size());
+      continue;
+    } else {
+      auto b = rd.bytes_at(pos, h.size());
+      if (!b) return b.error();
+      bytes_p = *b;
+      if (!bytes_p)
+        why = "batch runs past the end of the segment";
+      else if (!format::crc_matches(bytes_p, h.size()))
+        why = "CRC mismatch";
+    }
+    batch_records.clear();
+    if (why.empty()) {
+      auto ds = format::decode_records(bytes_p, h.size(), from.get(), batch_records);
+      if (!ds) why = ds.message();
+    }
+    if (!why.empty()) {
+      logging::get("storage")->error("corrupt data in {} at position {}: {}", file_.path(), pos,
+                                     why);
+      if (!out.empty()) {
+        done = true;
+        return status::success();
+      }
+      return {errc::corrupt_data, "the log data of " + file_.path() + " at position " +
+                                      std::to_string(pos) + " is damaged (" + why +
+                                      "); the records there cannot be read"};
+    }
+    for (auto& r : batch_records) {
+      const auto n = static_cast<int64_t>(format::encoded_record_size(r.rec));
+      if (!out.empty() && bytes + n > max_bytes) {
+        done = true;
+        return status::success();
+      }
+      bytes += n;
+      out.push_back(std::move(r));
+    }
+    pos += static_cast<int64_t>(h.size());
+  }
+  return status::success();
+}
+
+result<std::optional<offset_t>> segment::find_timestamp(int64_t pos, int64_t end, offset_t from,
+                                                        int64_t ts) const {
+  batch_reader rd{file_, end, scan_chunk};
+  std::vector<stored_record> recs;
+  while (pos < end) {
+    format::batch_header h;
+    auto st = rd.header_at(pos, h);
+    if (!st) return st.error();
+    if (*st == format::header_state::zero) break;
+    if (*st != format::header_state::ok) {
+      return status{errc::corrupt_data, "damaged batch header in " + file_.path() +
+                                            " at position " + std::to_string(pos)};
+    }
+    if (h.last_offset() >= from.get() && h.max_timestamp >= ts) {
+      auto b = rd.bytes_at(pos, h.size());
+      if (!b) return b.error();
+      if (!*b || !format::crc_matches(*b, h.size())) {
+        return status{errc::corrupt_data,
+                      "damaged batch in " + file_.path() + " at position " + std::to_string(pos)};
+      }
+      recs.clear();
+      if (auto ds = format::decode_records(*b, h.size(), from.get(), recs); !ds) return ds;
+      for (const auto& r : recs) {
+        if (r.rec.timestamp_ms >= ts) return std::optional<offset_t>{r.offset};
+      }
+    }
+    pos += static_cast<int64_t>(h.size());
+  }
+  return std::optional<offset_t>{};
+}
+
+} // namespace pinpipe::storage

@@ -1,0 +1,101 @@
+#include "transport/client.hpp"
+
+#include <chrono>
+
+#include <zmq.hpp>
+
+#include "transport/curve.hpp"
+
+namespace pinpipe::transport {
+
+struct client::impl {
+  zmq::context_t ctx{1};
+  zmq::socket_t sock{ctx, zmq::socket_type::dealer};
+};
+
+client::client(client_options opts) : impl_(std::make_unique<impl>()), opts_(std::move(opts)) {}
+
+client::~client() {
+  impl_->sock.close();
+  impl_->ctx.close();
+}
+
+result<std::unique_ptr<client>> client::connect(const client_options& opts) {
+  std::unique_ptr<client> c(new client(opts));
+  try {
+    auto& s = c->impl_->sock;
+    s.set(zmq::sockopt::linger, 0);
+    s.set(zmq::sockopt::sndhwm, 100000);
+    s.set(zmq::sockopt::rcvhwm, 100000);
+    if (!opts.server_public_key.empty()) {
+      auto keys = make_curve_keypair();
+      if (!keys) return keys.error();
+      s.set(zmq::sockopt::curve_serverkey, opts.server_public_key);
+      s.set(zmq::sockopt::curve_publickey, keys->public_key);
+      s.set(zmq::sockopt::curve_secretkey, keys->secret_key);
+    }
+    s.connect(opts.endpoint);
+  } catch (const zmq::error_t& e) {
+    return status{errc::invalid_argument, "cannot connect to " + opts.endpoint + ": " + e.what() +
+                                              " (expected an endpoint like tcp://127.0.0.1:7070"
+                                              " and a 40-char Z85 server key)"};
+  }
+  return c;
+}
+
+status client::send(const messages::envelope& env) {
+  return send_raw(messages::encode_envelope(env));
+}
+
+status client::send_raw(const std::string& bytes) {
+  try {
+    if (!impl_->sock.send(zmq::buffer(bytes), zmq::send_flags::dontwait))
+      return status{errc::unavailable, "send queue to " + opts_.endpoint +
+                                           " is full (the node is not reading; is it up?)"};
+  } catch (const zmq::error_t& e) {
+    return status{errc::unavailable, std::string{"send failed: "} + e.what()};
+  }
+  return {};
+}
+
+result<messages::envelope> client::receive(int timeout_ms) {
+  zmq::pollitem_t item{impl_->sock.handle(), 0, ZMQ_POLLIN, 0};
+  try {
+    zmq::poll(&item, 1, std::chrono::milliseconds(timeout_ms));
+    if (!(item.revents & ZMQ_POLLIN))
+      return status{errc::timeout, "no reply from " + opts_.endpoint + " within " +
+                                       std::to_string(timeout_ms) +
+                                       " ms (is the node running, and the key right?)"};
+    zmq::message_t msg;
+    if (!impl_->sock.recv(msg, zmq::recv_flags::dontwait))
+      return status{errc::timeout, "no reply from " + opts_.endpoint};
+    return messages::decode_envelope(
+        std::string_view(static_cast<const char*>(msg.data()), msg.size()));
+  } catch (const zmq::error_t& e) {
+    return status{errc::unavailable, std::string{"receive failed: "} + e.what()};
+  }
+}
+
+result<messages::envelope> client::call(messages::envelope env, int timeout_ms) {
+  if (env.correlation_id == 0) env.correlation_id = next_correlation_id();
+  if (env.source.empty()) env.source = opts_.name;
+  if (auto st = send(env); !st) return st;
+  using clock = std::chrono::steady_clock;
+  auto deadline = clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
+    auto rep = receive(static_cast<int>(std::max<int64_t>(0, left.count())));
+    if (!rep) {
+      if (rep.error().code() == errc::timeout)
+        return status{errc::timeout, "no reply from " + opts_.endpoint + " within " +
+                                         std::to_string(timeout_ms) +
+                                         " ms (is the node running, and the key right?)"};
+      return rep;
+    }
+    // Correlation id 0: the server could not read our envelope at all; it is ours.
+    if (rep->correlation_id == env.correlation_id || rep->correlation_id == 0) return rep;
+    // A late reply to an earlier, timed-out call: drop it and keep waiting.
+  }
+}
+
+} // namespace pinpipe::transport

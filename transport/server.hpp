@@ -1,0 +1,93 @@
+// The request server of a node: ONE transport thread owns a ZeroMQ ROUTER socket bound
+// to the node's endpoint, receives envelopes (one per frame, after the ROUTER's identity
+// frame) and hands each decoded request to the handler callback together with a
+// `responder`. The handler must not block; it typically forwards to an actor. Replies may
+// be produced later from any thread (an actor, the log's flusher thread for acks=all):
+// `responder::reply` puts them on a thread-safe outbox and wakes the transport thread
+// through an inproc PAIR socket, and the transport thread sends them on the ROUTER with
+// the requester's identity frame. Bytes that do not decode as an envelope (garbage, a
+// newer protocol version) are answered by the transport itself with an error_response.
+//
+// CURVE: when server_options has a key pair, the socket is a CURVE server and only
+// clients that know the server's public key get through (the handshake of others fails
+// silently, their requests time out).
+//
+// Lifecycle: construct -> start() (binds; returns once bound) -> ... -> stop() (or
+// destructor). Replies after stop() are dropped. start/stop from one owning thread.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <future>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "common/status.hpp"
+#include "messages/wire.hpp"
+
+namespace pinpipe::transport {
+
+struct server_options {
+  /// ZeroMQ endpoint; "tcp://127.0.0.1:0" binds an ephemeral port (see server::endpoint()).
+  std::string endpoint = "tcp://127.0.0.1:7070";
+  std::string curve_secret_key; ///< Z85; with curve_public_key enables CURVE
+  std::string curve_public_key;
+  int poll_timeout_ms = 100;            ///< how often the thread checks for stop
+  int64_t max_message_bytes = 64 << 20; ///< larger frames are dropped by libzmq
+};
+
+namespace detail {
+struct outbox;
+}
+
+/// Where a reply goes: the requester's identity and correlation id. Cheap to copy, safe to
+/// use from any thread and after the server stopped (the reply is then dropped).
+class responder {
+public:
+  responder() = default;
+  responder(std::shared_ptr<detail::outbox> box, std::string identity, uint64_t correlation_id)
+      : box_(std::move(box)), identity_(std::move(identity)), correlation_id_(correlation_id) {}
+  /// Sends `env` back; its correlation_id is set to the request's.
+  void reply(messages::envelope env) const;
+  uint64_t correlation_id() const { return correlation_id_; }
+
+private:
+  std::shared_ptr<detail::outbox> box_;
+  std::string identity_;
+  uint64_t correlation_id_ = 0;
+};
+
+using request_handler = std::function<void(messages::envelope request, responder reply)>;
+
+class server {
+public:
+  server(server_options opts, request_handler handler);
+  ~server();
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  /// Binds and starts the transport thread; errc::unavailable when the bind fails.
+  status start();
+  /// Stops the thread and closes the sockets; idempotent.
+  void stop();
+  /// The bound endpoint, with the real port when an ephemeral one was asked for.
+  std::string endpoint() const { return bound_endpoint_; }
+  /// Requests received so far (including undecodable ones).
+  uint64_t requests_received() const { return received_.load(); }
+
+private:
+  void run(std::promise<status>* started);
+
+  server_options opts_;
+  request_handler handler_;
+  std::shared_ptr<detail::outbox> outbox_;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  std::atomic<uint64_t> received_{0};
+  std::string bound_endpoint_;
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace pinpipe::transport
