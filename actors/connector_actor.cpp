@@ -13,9 +13,9 @@ int64_t now_ms() {
 }
 
 struct connector_state {
-  std::unique_ptr<lake::connector> conn;
+  std::shared_ptr<lake::connector> conn;
   connector_options opt;
-  actor_stats stats{"connector"};
+  actor_stats stats = named_stats("connector");
   std::shared_ptr<spdlog::logger> logger = logging::get("connector");
 
   void note(const status& st) {
@@ -29,12 +29,13 @@ struct connector_state {
 caf::behavior connector_fn(caf::stateful_actor<connector_state>* self, storage::log_store* log,
                            connector_options opt) {
   self->state.opt = opt;
-  self->state.conn = std::make_unique<lake::connector>(*log, opt.uid, opt.writer);
+  self->state.conn = std::make_shared<lake::connector>(*log, opt.uid, opt.writer);
   self->send(self, tick_atom::value);
-  self->attach_functor([self] {
-    // Clean shutdown: what is buffered becomes objects; nothing is lost either way, since
-    // a restarted connector resumes after the last complete object.
-    if (self->state.conn) self->state.note(self->state.conn->flush_all());
+  // Clean shutdown: what is buffered becomes objects; nothing is lost either way, since a
+  // restarted connector resumes after the last complete object. The functor runs after the
+  // state is gone, so it holds the connector itself.
+  self->attach_functor([conn = self->state.conn, logger = self->state.logger] {
+    if (auto st = conn->flush_all(); !st.ok()) logger->error("flush on shutdown: {}", st.to_string());
   });
   return {
       [=](tick_atom) {

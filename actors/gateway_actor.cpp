@@ -11,14 +11,13 @@ struct gateway_state {
 
 caf::behavior gateway_fn(caf::stateful_actor<gateway_state>* self,
                          std::shared_ptr<gateway::gateway> gw) {
-  self->state.gw = std::move(gw);
-  self->attach_functor([self] {
-    if (self->state.gw) self->state.gw->stop();
-  });
+  self->state.gw = gw;
+  // Runs after the state is destroyed: hold the gateway itself.
+  self->attach_functor([gw] { gw->stop(); });
   return {
       [=](stats_atom) {
         auto s = self->state.gw->stats();
-        actor_stats out{"gateway"};
+        actor_stats out = named_stats("gateway");
         out.items = s.records_produced;
         for (auto& [code, n] : s.errors_by_status)
           out.errors += n;

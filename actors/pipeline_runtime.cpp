@@ -329,7 +329,7 @@ result<run_outcome> pipeline_runtime::trigger_batch_run() {
   if (!impl_->scheduler) return status{errc::unavailable, "the scheduler role is not running"};
   caf::scoped_actor self{*impl_->sys};
   result<run_outcome> out{errc::timeout, "the batch run did not finish within 1 hour"};
-  self->request(impl_->scheduler, std::chrono::hours(1), trigger_atom::value)
+  self->request(impl_->scheduler, std::chrono::seconds(3600), trigger_atom::value)
       .receive([&](run_outcome& r) { out = std::move(r); },
                [&](caf::error& err) {
                  out = status{errc::internal, impl_->sys->render(err)};

@@ -7,7 +7,7 @@ namespace {
 
 struct sink_state {
   std::shared_ptr<warehouse::warehouse> wh;
-  actor_stats stats{"sink"};
+  actor_stats stats = named_stats("sink");
   std::shared_ptr<spdlog::logger> log = logging::get("sink");
 };
 

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 
 namespace pinpipe::actors {
 
@@ -17,6 +18,12 @@ struct actor_stats {
   bool finished = false; ///< emulator: all events sent
   std::string last_error;
 };
+
+inline actor_stats named_stats(std::string name) {
+  actor_stats s;
+  s.name = std::move(name);
+  return s;
+}
 
 /// Result of one batch run (scheduler / batch runner).
 struct run_outcome {

@@ -10,8 +10,10 @@ constexpr char k_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvw
 
 constexpr std::array<int8_t, 256> make_reverse() {
   std::array<int8_t, 256> r{};
-  for (auto& x : r) x = -1;
-  for (int i = 0; i < 64; ++i) r[static_cast<uint8_t>(k_alphabet[i])] = static_cast<int8_t>(i);
+  for (auto& x : r)
+    x = -1;
+  for (int i = 0; i < 64; ++i)
+    r[static_cast<uint8_t>(k_alphabet[i])] = static_cast<int8_t>(i);
   return r;
 }
 constexpr auto k_reverse = make_reverse();

@@ -27,7 +27,8 @@ std::vector<std::string_view> split_path(std::string_view path) {
   std::vector<std::string_view> out;
   size_t i = 0;
   while (i < path.size()) {
-    while (i < path.size() && path[i] == '/') ++i;
+    while (i < path.size() && path[i] == '/')
+      ++i;
     size_t j = path.find('/', i);
     if (j == std::string_view::npos) j = path.size();
     if (j > i) out.push_back(path.substr(i, j - i));
@@ -72,7 +73,8 @@ reply forbidden(family f) {
 
 struct gateway::impl {
   impl(storage::log_store& log, gateway_options o)
-      : log(log), opt(std::move(o)), rest(log, opt, ctr), consumers(log, opt), kinesis(log, opt, ctr) {}
+      : log(log), opt(std::move(o)), rest(log, opt, ctr), consumers(log, opt),
+        kinesis(log, opt, ctr) {}
 
   reply dispatch(const httplib::Request& req);
   void serve(const httplib::Request& req, httplib::Response& res);
@@ -103,7 +105,8 @@ reply gateway::impl::dispatch(const httplib::Request& req) {
   const family f = family_of(rv.segs, has_target);
   if (!opt.api_keys.empty()) {
     std::string key = req.get_header_value("x-api-key");
-    if (key.empty() && f == family::native) key = sigv4_access_key(req.get_header_value("Authorization"));
+    if (key.empty() && f == family::native)
+      key = sigv4_access_key(req.get_header_value("Authorization"));
     if (std::find(opt.api_keys.begin(), opt.api_keys.end(), key) == opt.api_keys.end()) {
       return forbidden(f);
     }
@@ -157,7 +160,9 @@ void gateway::impl::serve(const httplib::Request& req, httplib::Response& res) {
 gateway::gateway(storage::log_store& log, gateway_options opt)
     : impl_(std::make_unique<impl>(log, std::move(opt))) {}
 
-gateway::~gateway() { stop(); }
+gateway::~gateway() {
+  stop();
+}
 
 status gateway::start() {
   auto& s = impl_->server;
@@ -189,8 +194,8 @@ status gateway::start() {
   s.Put(".*", handler);
   s.Delete(".*", handler);
   // Errors httplib answers itself (body over the limit, unknown method): our envelope.
-  s.set_error_handler(httplib::Server::HandlerWithResponse(
-      [this](const httplib::Request& req, httplib::Response& res) {
+  s.set_error_handler(httplib::Server::HandlerWithResponse([this](const httplib::Request& req,
+                                                                  httplib::Response& res) {
     if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
     impl_->ctr.count_error(res.status);
     reply r = res.status == 413
@@ -205,18 +210,20 @@ status gateway::start() {
     res.set_content(r.body, r.content_type.c_str());
     return httplib::Server::HandlerResponse::Handled;
   }));
-  s.set_exception_handler([this](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-    impl_->ctr.count_error(500);
-    res.status = 500;
-    auto r = rest_error(50001, "internal error while serving the request");
-    res.set_content(r.body, r.content_type.c_str());
-  });
+  s.set_exception_handler(
+      [this](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+        impl_->ctr.count_error(500);
+        res.status = 500;
+        auto r = rest_error(50001, "internal error while serving the request");
+        res.set_content(r.body, r.content_type.c_str());
+      });
   int port = o.port;
   if (port == 0) {
     port = s.bind_to_any_port(o.host);
     if (port <= 0) {
-      return status{errc::io_error, "cannot listen on " + o.host + ":0 (no free port, or the host "
-                                    "is not a local address)"};
+      return status{errc::io_error, "cannot listen on " + o.host +
+                                        ":0 (no free port, or the host "
+                                        "is not a local address)"};
     }
   } else if (!s.bind_to_port(o.host, port)) {
     return status{errc::io_error, "cannot listen on " + o.host + ":" + std::to_string(port) +
@@ -227,12 +234,15 @@ status gateway::start() {
   impl_->thread = std::thread([this] { impl_->server.listen_after_bind(); });
   // httplib's stop() is a no-op until the accept loop runs (is_running()); wait for it so
   // an early stop() cannot leave the thread blocked in accept() forever.
-  while (!s.is_running()) std::this_thread::sleep_for(std::chrono::microseconds(100));
+  while (!s.is_running())
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
   impl_->logger->info("gateway listening on http://{}:{}", o.host, port);
   return status::success();
 }
 
-int gateway::port() const { return impl_->bound_port; }
+int gateway::port() const {
+  return impl_->bound_port;
+}
 
 void gateway::stop() {
   if (!impl_ || !impl_->thread.joinable()) return;

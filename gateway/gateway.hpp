@@ -30,14 +30,14 @@ struct gateway_options {
   std::vector<std::string> api_keys; ///< empty = no authentication
   int64_t max_record_bytes = 1 << 20;
   int64_t max_request_bytes = 10 << 20;
-  int32_t default_shards = 5;        ///< CreateStream / POST /streams/{name} without a count
-  int threads = 8;                   ///< worker threads = concurrent connections served
+  int32_t default_shards = 5; ///< CreateStream / POST /streams/{name} without a count
+  int threads = 8;            ///< worker threads = concurrent connections served
 };
 
 /// Counters for the status view.
 struct gateway_stats {
   int64_t requests = 0;
-  int64_t records_produced = 0;          ///< records acknowledged (durable)
+  int64_t records_produced = 0;            ///< records acknowledged (durable)
   std::map<int, int64_t> errors_by_status; ///< HTTP status (>= 400) -> count
 };
 

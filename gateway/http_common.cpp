@@ -8,20 +8,35 @@
 
 namespace pinpipe::gateway {
 
-std::string request_view::header(const char* name) const { return req.get_header_value(name); }
-bool request_view::has_param(const char* name) const { return req.has_param(name); }
-std::string request_view::param(const char* name) const { return req.get_param_value(name); }
-const std::string& request_view::body() const { return req.body; }
-const std::string& request_view::method() const { return req.method; }
-const std::string& request_view::req_path() const { return req.path; }
+std::string request_view::header(const char* name) const {
+  return req.get_header_value(name);
+}
+bool request_view::has_param(const char* name) const {
+  return req.has_param(name);
+}
+std::string request_view::param(const char* name) const {
+  return req.get_param_value(name);
+}
+const std::string& request_view::body() const {
+  return req.body;
+}
+const std::string& request_view::method() const {
+  return req.method;
+}
+const std::string& request_view::req_path() const {
+  return req.path;
+}
 
 std::string media_type(std::string_view v) {
   auto semi = v.find(';');
   if (semi != std::string_view::npos) v = v.substr(0, semi);
-  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t'))
+    v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t'))
+    v.remove_suffix(1);
   std::string out(v);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (auto& c : out)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 
@@ -35,16 +50,18 @@ result<ojson> parse_json(std::string_view body) {
 
 std::string json_quote(std::string_view s) {
   // Stored bytes may be any binary; invalid UTF-8 is replaced rather than thrown on.
-  return nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return nlohmann::json(std::string(s))
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 reply rest_error(int error_code, const std::string& message) {
   reply r;
   r.status = error_code;
-  while (r.status >= 1000) r.status /= 10;
+  while (r.status >= 1000)
+    r.status /= 10;
   r.content_type = "application/vnd.kafka.v2+json";
-  r.body = "{\"error_code\":" + std::to_string(error_code) + ",\"message\":" + json_quote(message) +
-           "}";
+  r.body =
+      "{\"error_code\":" + std::to_string(error_code) + ",\"message\":" + json_quote(message) + "}";
   return r;
 }
 
@@ -90,7 +107,8 @@ std::vector<storage::produce_result> produce_all(storage::log_store& log,
   auto w = std::make_shared<waiter>();
   w->remaining = reqs.size();
   w->results.resize(reqs.size());
-  for (auto& r : w->results) r.st = status{errc::timeout, "no answer from the log in time"};
+  for (auto& r : w->results)
+    r.st = status{errc::timeout, "no answer from the log in time"};
   for (size_t i = 0; i < reqs.size(); ++i) {
     reqs[i].required_acks = storage::acks::all;
     log.produce(std::move(reqs[i]), [w, i](storage::produce_result res) {

@@ -58,13 +58,14 @@ std::string arn_of(const std::string& name) {
 ojson shard_json(const storage::topic_info& t, size_t i) {
   const auto n = static_cast<int32_t>(t.partitions.size());
   auto range = shard_hash_range(static_cast<int32_t>(i), n);
-  return ojson{{"ShardId", shard_id_string(static_cast<int32_t>(i))},
-               {"HashKeyRange",
-                {{"StartingHashKey", uint128_to_decimal(range.start)},
-                 {"EndingHashKey", uint128_to_decimal(range.end)}}},
-               {"SequenceNumberRange",
-                {{"StartingSequenceNumber",
-                  encode_sequence_number(static_cast<int32_t>(i), t.partitions[i].log_start.get())}}}};
+  return ojson{
+      {"ShardId", shard_id_string(static_cast<int32_t>(i))},
+      {"HashKeyRange",
+       {{"StartingHashKey", uint128_to_decimal(range.start)},
+        {"EndingHashKey", uint128_to_decimal(range.end)}}},
+      {"SequenceNumberRange",
+       {{"StartingSequenceNumber",
+         encode_sequence_number(static_cast<int32_t>(i), t.partitions[i].log_start.get())}}}};
 }
 
 } // namespace
@@ -75,7 +76,8 @@ kinesis_service::kinesis_service(storage::log_store& log, const gateway_options&
 result<storage::topic_info> kinesis_service::find_stream(const std::string& name) const {
   auto t = log_.describe_topic(name);
   if (!t || !t->config.is_stream || name.rfind("__", 0) == 0) {
-    return status{errc::unknown_topic, "Stream " + name + " under account " + k_account + " not found."};
+    return status{errc::unknown_topic,
+                  "Stream " + name + " under account " + k_account + " not found."};
   }
   return t;
 }
@@ -103,7 +105,8 @@ reply kinesis_service::handle_apigw(const request_view& rv) {
   ojson body = ojson::object();
   if (m == "POST" || m == "PUT") {
     const auto& raw = rv.body();
-    if (!std::all_of(raw.begin(), raw.end(), [](char c) { return std::isspace(static_cast<unsigned char>(c)); })) {
+    if (!std::all_of(raw.begin(), raw.end(),
+                     [](char c) { return std::isspace(static_cast<unsigned char>(c)); })) {
       auto parsed = parse_json(raw);
       if (!parsed) {
         return as_apigw(kinesis_error("SerializationException",
@@ -112,7 +115,8 @@ reply kinesis_service::handle_apigw(const request_view& rv) {
       body = std::move(*parsed);
     }
     if (!body.is_object()) {
-      return as_apigw(kinesis_error("SerializationException", "request body must be a JSON object"));
+      return as_apigw(
+          kinesis_error("SerializationException", "request body must be a JSON object"));
     }
   }
   if (s.size() == 1) {
@@ -162,8 +166,8 @@ reply kinesis_service::handle_apigw(const request_view& rv) {
     }
     return as_apigw(put_many(std::string(s[1]), std::move(entries)));
   }
-  return as_apigw(kinesis_error("UnknownOperationException",
-                                "no route for " + m + " " + rv.req_path(), 404));
+  return as_apigw(
+      kinesis_error("UnknownOperationException", "no route for " + m + " " + rv.req_path(), 404));
 }
 
 // ---- native JSON 1.1 API ----------------------------------------------------------------
@@ -186,7 +190,8 @@ reply kinesis_service::handle_native(const request_view& rv) {
     }
     p = std::move(*parsed);
   }
-  if (!p.is_object()) return kinesis_error("SerializationException", "request body must be a JSON object");
+  if (!p.is_object())
+    return kinesis_error("SerializationException", "request body must be a JSON object");
   if (action == "PutRecord") return put_record(p);
   if (action == "PutRecords") return put_records(p);
   if (action == "GetShardIterator") return get_shard_iterator(p);
@@ -206,7 +211,8 @@ reply kinesis_service::list_streams(const ojson& p) {
   int64_t limit = 10000;
   if (p.contains("Limit")) {
     auto l = json_int(p["Limit"]);
-    if (!l || *l < 1 || *l > 10000) return validation("limit", "Member must be between 1 and 10000");
+    if (!l || *l < 1 || *l > 10000)
+      return validation("limit", "Member must be between 1 and 10000");
     limit = *l;
   }
   std::string after = string_field(p, "ExclusiveStartStreamName").value_or("");
@@ -228,7 +234,8 @@ reply kinesis_service::list_streams(const ojson& p) {
                               {"StreamModeDetails", {{"StreamMode", "PROVISIONED"}}},
                               {"StreamCreationTimestamp", created_at(t.name)}});
   }
-  return amz_ok(ojson{{"StreamNames", names}, {"HasMoreStreams", more}, {"StreamSummaries", summaries}});
+  return amz_ok(
+      ojson{{"StreamNames", names}, {"HasMoreStreams", more}, {"StreamSummaries", summaries}});
 }
 
 reply kinesis_service::create_stream(const ojson& p) {
@@ -298,10 +305,12 @@ reply kinesis_service::describe_stream(const ojson& p, bool summary) {
   size_t first = 0;
   if (auto start = string_field(p, "ExclusiveStartShardId")) {
     auto id = parse_shard_id(*start);
-    if (!id) return kinesis_error("InvalidArgumentException", "ExclusiveStartShardId is not a shard id");
+    if (!id)
+      return kinesis_error("InvalidArgumentException", "ExclusiveStartShardId is not a shard id");
     first = static_cast<size_t>(*id) + 1;
   }
-  for (size_t i = first; i < t->partitions.size(); ++i) shards.push_back(shard_json(*t, i));
+  for (size_t i = first; i < t->partitions.size(); ++i)
+    shards.push_back(shard_json(*t, i));
   d["Shards"] = shards;
   d["HasMoreShards"] = false;
   d["RetentionPeriodHours"] = retention_hours;
@@ -317,7 +326,8 @@ reply kinesis_service::list_shards(const ojson& p) {
   auto t = find_stream(*name);
   if (!t) return not_found(*name);
   ojson shards = ojson::array();
-  for (size_t i = 0; i < t->partitions.size(); ++i) shards.push_back(shard_json(*t, i));
+  for (size_t i = 0; i < t->partitions.size(); ++i)
+    shards.push_back(shard_json(*t, i));
   return amz_ok(ojson{{"Shards", shards}});
 }
 
@@ -415,10 +425,12 @@ reply kinesis_service::put_records(const ojson& p) {
   if (!name) return missing("streamName");
   auto recs = p.find("Records");
   if (recs == p.end() || !recs->is_array()) return missing("records");
-  if (recs->empty()) return validation("records", "Member must have length greater than or equal to 1");
+  if (recs->empty())
+    return validation("records", "Member must have length greater than or equal to 1");
   std::vector<put_entry> entries;
   for (const auto& r : *recs) {
-    if (!r.is_object()) return kinesis_error("SerializationException", "each record must be an object");
+    if (!r.is_object())
+      return kinesis_error("SerializationException", "each record must be an object");
     auto data = string_field(r, "Data");
     if (!data) return missing("records.member.data");
     auto pk = string_field(r, "PartitionKey");
@@ -453,13 +465,15 @@ reply kinesis_service::put_many(const std::string& stream, std::vector<put_entry
                               {"ShardId", shard_id_string(o.shard)}});
     } else {
       ++failed;
-      records.push_back(ojson{{"ErrorCode", "InternalFailure"}, {"ErrorMessage", o.st.to_string()}});
+      records.push_back(
+          ojson{{"ErrorCode", "InternalFailure"}, {"ErrorMessage", o.st.to_string()}});
     }
   }
   if (failed == static_cast<int64_t>(outs.size()) && outs[0].st.code() == errc::unknown_topic) {
     return not_found(stream);
   }
-  return amz_ok(ojson{{"FailedRecordCount", failed}, {"Records", records}, {"EncryptionType", "NONE"}});
+  return amz_ok(
+      ojson{{"FailedRecordCount", failed}, {"Records", records}, {"EncryptionType", "NONE"}});
 }
 
 reply kinesis_service::get_shard_iterator(const ojson& p) {
@@ -473,9 +487,9 @@ reply kinesis_service::get_shard_iterator(const ojson& p) {
   if (!t) return not_found(*name);
   auto shard = parse_shard_id(*shard_text);
   if (!shard || *shard >= static_cast<int32_t>(t->partitions.size())) {
-    return kinesis_error("ResourceNotFoundException",
-                         "Shard " + *shard_text + " in stream " + *name + " under account " +
-                             k_account + " does not exist");
+    return kinesis_error("ResourceNotFoundException", "Shard " + *shard_text + " in stream " +
+                                                          *name + " under account " + k_account +
+                                                          " does not exist");
   }
   const auto& part = t->partitions[static_cast<size_t>(*shard)];
   int64_t offset = 0;
@@ -488,10 +502,10 @@ reply kinesis_service::get_shard_iterator(const ojson& p) {
     if (!seq_text) return missing("startingSequenceNumber");
     auto seq = decode_sequence_number(*seq_text);
     if (!seq || seq->shard != *shard) {
-      return kinesis_error("InvalidArgumentException",
-                           "StartingSequenceNumber " + *seq_text + " used in GetShardIterator on shard " +
-                               shard_id_string(*shard) + " in stream " + *name +
-                               " is invalid for this shard");
+      return kinesis_error("InvalidArgumentException", "StartingSequenceNumber " + *seq_text +
+                                                           " used in GetShardIterator on shard " +
+                                                           shard_id_string(*shard) + " in stream " +
+                                                           *name + " is invalid for this shard");
     }
     offset = seq->offset + (*type == "AFTER_SEQUENCE_NUMBER" ? 1 : 0);
     offset = std::max(part.log_start.get(), std::min(offset, part.high_watermark.get()));
@@ -527,7 +541,8 @@ reply kinesis_service::get_records(const ojson& p) {
   if (!t) return not_found(pos->stream);
   if (pos->shard >= static_cast<int32_t>(t->partitions.size())) {
     return kinesis_error("ResourceNotFoundException", "Shard " + shard_id_string(pos->shard) +
-                                                          " in stream " + pos->stream + " does not exist");
+                                                          " in stream " + pos->stream +
+                                                          " does not exist");
   }
   const partition_id pid{pos->shard};
   int64_t next = pos->offset;
@@ -536,11 +551,12 @@ reply kinesis_service::get_records(const ojson& p) {
   int64_t last_ts = 0;
   ojson records = ojson::array();
   while (static_cast<int64_t>(records.size()) < limit && budget > 0) {
-    auto f = log_.fetch(pos->stream, pid, offset_t{next}, static_cast<int32_t>(std::min<int64_t>(budget, 1 << 20)));
+    auto f = log_.fetch(pos->stream, pid, offset_t{next},
+                        static_cast<int32_t>(std::min<int64_t>(budget, 1 << 20)));
     if (!f && f.error().code() == errc::offset_out_of_range) {
       auto start = log_.list_offset(pos->stream, pid, storage::offset_spec::earliest);
       if (!start || start->get() <= next) break; // beyond the end: nothing yet
-      next = start->get();                      // trimmed by retention: resume at the start
+      next = start->get();                       // trimmed by retention: resume at the start
       continue;
     }
     if (!f) return kinesis_error("InternalFailure", f.error().to_string(), 500);
@@ -549,10 +565,11 @@ reply kinesis_service::get_records(const ojson& p) {
     for (auto& r : f->records) {
       if (r.offset.get() < next) continue;
       if (static_cast<int64_t>(records.size()) >= limit) break;
-      records.push_back(ojson{{"SequenceNumber", encode_sequence_number(pos->shard, r.offset.get())},
-                              {"ApproximateArrivalTimestamp", double(r.rec.timestamp_ms) / 1000.0},
-                              {"Data", base64_encode(r.rec.value)},
-                              {"PartitionKey", r.rec.key.value_or("")}});
+      records.push_back(
+          ojson{{"SequenceNumber", encode_sequence_number(pos->shard, r.offset.get())},
+                {"ApproximateArrivalTimestamp", double(r.rec.timestamp_ms) / 1000.0},
+                {"Data", base64_encode(r.rec.value)},
+                {"PartitionKey", r.rec.key.value_or("")}});
       budget -= static_cast<int64_t>(r.rec.value.size());
       last_ts = r.rec.timestamp_ms;
       next = r.offset.get() + 1;

@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "gateway/md5.hpp"
+#include "common/md5.hpp"
 
 namespace pinpipe::gateway {
 namespace {
@@ -36,7 +36,8 @@ bool parse_digits(std::string_view s, int64_t& out) {
 uint128 hash_key_of(std::string_view partition_key) {
   auto d = md5(partition_key);
   uint128 v = 0;
-  for (uint8_t b : d) v = (v << 8) | b;
+  for (uint8_t b : d)
+    v = (v << 8) | b;
   return v;
 }
 
@@ -52,8 +53,10 @@ int32_t shard_for_hash(uint128 hash, int32_t shard_count) {
   uint64_t top = uint64_t(hash >> 64);
   int32_t i = int32_t((uint128(top) * uint64_t(shard_count)) >> 64);
   if (i >= shard_count) i = shard_count - 1;
-  while (i > 0 && hash < range_start(i, shard_count)) --i;
-  while (i + 1 < shard_count && hash >= range_start(i + 1, shard_count)) ++i;
+  while (i > 0 && hash < range_start(i, shard_count))
+    --i;
+  while (i + 1 < shard_count && hash >= range_start(i + 1, shard_count))
+    ++i;
   return i;
 }
 

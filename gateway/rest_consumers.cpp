@@ -44,12 +44,12 @@ reply ok_json(const ojson& j) {
 
 bool acceptable_request_type(const std::string& mt) {
   return mt.empty() || mt == "application/json" || mt == "application/vnd.kafka.v2+json" ||
-         mt == "application/vnd.kafka.json.v2+json" ||
-         mt == "application/vnd.kafka.binary.v2+json";
+         mt == "application/vnd.kafka.json.v2+json" || mt == "application/vnd.kafka.binary.v2+json";
 }
 
 bool blank(const std::string& s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; });
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; });
 }
 
 // Parses a list of {"topic","partition"[,"offset"]} objects under `field`.
@@ -144,7 +144,8 @@ reply consumer_registry::handle(const request_view& rv) {
   if (!in) {
     return rest_error(40403, "consumer instance '" + name + "' of group '" + group +
                                  "' does not exist (it expires after 5 idle minutes); create "
-                                 "it with POST /consumers/" + group);
+                                 "it with POST /consumers/" +
+                                 group);
   }
   std::lock_guard<std::mutex> lock(in->mu);
   const std::string what = s.size() >= 5 ? std::string(s[4]) : "";
@@ -158,7 +159,8 @@ reply consumer_registry::handle(const request_view& rv) {
     if (m == "POST") return subscribe(rv, *in);
     if (m == "GET") {
       ojson topics = ojson::array();
-      for (const auto& t : in->topics) topics.push_back(t);
+      for (const auto& t : in->topics)
+        topics.push_back(t);
       return ok_json(ojson{{"topics", topics}});
     }
     if (m == "DELETE") {
@@ -232,7 +234,8 @@ reply consumer_registry::create(const request_view& rv, const std::string& group
       } else if (r == "latest" || r == "largest") {
         inst->reset_earliest = false;
       } else {
-        return rest_error(42204, "auto.offset.reset '" + r + "' is invalid; use earliest or latest");
+        return rest_error(42204,
+                          "auto.offset.reset '" + r + "' is invalid; use earliest or latest");
       }
     } else if (k == "auto.commit.enable") {
       std::string a = as_text();
@@ -259,9 +262,9 @@ reply consumer_registry::create(const request_view& rv, const std::string& group
   instances_[{group, name}] = inst;
   std::string host = rv.header("Host");
   if (host.empty()) host = opt_.host + ":" + std::to_string(opt_.port);
-  return ok_json(ojson{{"instance_id", name},
-                       {"base_uri", "http://" + host + rv.prefix + "/consumers/" + group +
-                                        "/instances/" + name}});
+  return ok_json(ojson{
+      {"instance_id", name},
+      {"base_uri", "http://" + host + rv.prefix + "/consumers/" + group + "/instances/" + name}});
 }
 
 reply consumer_registry::subscribe(const request_view& rv, instance& in) {
@@ -316,13 +319,15 @@ reply consumer_registry::records(const request_view& rv, instance& in) {
   const std::string want = "application/vnd.kafka." + fmt + ".v2+json";
   std::string accept = rv.header("Accept");
   if (accept.find("application/vnd.kafka.") != std::string::npos &&
-      accept.find(want) == std::string::npos && accept.find("application/vnd.kafka.v2+json") == std::string::npos) {
+      accept.find(want) == std::string::npos &&
+      accept.find("application/vnd.kafka.v2+json") == std::string::npos) {
     return rest_error(40601, "consumer '" + in.name + "' was created with format " + fmt +
                                  "; ask with Accept: " + want);
   }
   if (in.position.empty()) {
-    return rest_error(40903, "consumer '" + in.name + "' is not subscribed to any topic; POST "
-                                                      "its subscription first");
+    return rest_error(40903, "consumer '" + in.name +
+                                 "' is not subscribed to any topic; POST "
+                                 "its subscription first");
   }
   int64_t timeout = k_default_timeout_ms;
   int64_t max_bytes = k_default_max_bytes;
@@ -337,7 +342,8 @@ reply consumer_registry::records(const request_view& rv, instance& in) {
     max_bytes = std::min(*v, k_max_max_bytes);
   }
   std::vector<std::pair<const tp, int64_t>*> parts;
-  for (auto& kv : in.position) parts.push_back(&kv);
+  for (auto& kv : in.position)
+    parts.push_back(&kv);
   const size_t n = parts.size();
   std::string out = "[";
   size_t count = 0;
@@ -347,11 +353,13 @@ reply consumer_registry::records(const request_view& rv, instance& in) {
       auto& [key, pos] = *parts[(in.rotate + k) % n];
       partition_id pid{key.partition};
       while (remaining > 0) {
-        auto f = log_.fetch(key.topic, pid, offset_t{pos},
-                            static_cast<int32_t>(std::min<int64_t>(remaining, k_partition_fetch_bytes)));
+        auto f =
+            log_.fetch(key.topic, pid, offset_t{pos},
+                       static_cast<int32_t>(std::min<int64_t>(remaining, k_partition_fetch_bytes)));
         if (!f && f.error().code() == errc::offset_out_of_range) {
           // Retention moved the start, or the topic was recreated: reset like Kafka.
-          auto spec = in.reset_earliest ? storage::offset_spec::earliest : storage::offset_spec::latest;
+          auto spec =
+              in.reset_earliest ? storage::offset_spec::earliest : storage::offset_spec::latest;
           auto start = log_.list_offset(key.topic, pid, storage::offset_spec::earliest);
           auto reset = log_.list_offset(key.topic, pid, spec);
           if (!start || !reset) break;
@@ -378,7 +386,8 @@ reply consumer_registry::records(const request_view& rv, instance& in) {
           }
           out += ",\"partition\":" + std::to_string(key.partition) +
                  ",\"offset\":" + std::to_string(r.offset.get()) + "}";
-          remaining -= static_cast<int64_t>(r.rec.value.size() + (r.rec.key ? r.rec.key->size() : 0));
+          remaining -=
+              static_cast<int64_t>(r.rec.value.size() + (r.rec.key ? r.rec.key->size() : 0));
           pos = r.offset.get() + 1;
           in.fetched.insert(key);
         }
@@ -397,18 +406,19 @@ reply consumer_registry::records(const request_view& rv, instance& in) {
     auto w = std::make_shared<waker>();
     std::vector<uint64_t> ids;
     for (auto* kv : parts) {
-      ids.push_back(log_.watch(kv->first.topic, partition_id{kv->first.partition},
-                               offset_t{kv->second}, [w] {
-                                 std::lock_guard<std::mutex> l(w->mu);
-                                 w->fired = true;
-                                 w->cv.notify_all();
-                               }));
+      ids.push_back(
+          log_.watch(kv->first.topic, partition_id{kv->first.partition}, offset_t{kv->second}, [w] {
+            std::lock_guard<std::mutex> l(w->mu);
+            w->fired = true;
+            w->cv.notify_all();
+          }));
     }
     {
       std::unique_lock<std::mutex> l(w->mu);
       w->cv.wait_for(l, std::chrono::milliseconds(timeout), [&] { return w->fired; });
     }
-    for (auto id : ids) log_.cancel_watch(id);
+    for (auto id : ids)
+      log_.cancel_watch(id);
     collect();
   }
   out += ']';
@@ -434,7 +444,9 @@ reply consumer_registry::commit(const request_view& rv, instance& in) {
     if (!parsed) return rest_error(400, "request body is not JSON: " + parsed.error().message());
     body = std::move(*parsed);
   }
-  if (body.is_object() && (body.empty() || (body.contains("offsets") && body["offsets"].is_array() && body["offsets"].empty()))) {
+  if (body.is_object() &&
+      (body.empty() ||
+       (body.contains("offsets") && body["offsets"].is_array() && body["offsets"].empty()))) {
     for (const auto& key : in.fetched) {
       offs.push_back({key.topic, partition_id{key.partition}, offset_t{in.position[key]}, ""});
     }
@@ -465,9 +477,11 @@ reply consumer_registry::committed(const request_view& rv, instance& in) {
     if (!parsed) return rest_error(400, "request body is not JSON: " + parsed.error().message());
     auto list = parse_partitions(*parsed, "partitions", false);
     if (!list) return rest_error(42201, list.error().message());
-    for (const auto& e : *list) wanted.push_back(e.first);
+    for (const auto& e : *list)
+      wanted.push_back(e.first);
   } else {
-    for (const auto& kv : in.position) wanted.push_back(kv.first);
+    for (const auto& kv : in.position)
+      wanted.push_back(kv.first);
   }
   std::map<tp, std::pair<int64_t, std::string>> have;
   for (const auto& g : log_.committed_offsets(in.group)) {

@@ -156,7 +156,8 @@ reply rest_proxy::describe_topic(const std::string& name) {
   ojson j;
   j["name"] = t->name;
   ojson configs = ojson::object();
-  if (t->config.retention_ms != -1) configs["retention.ms"] = std::to_string(t->config.retention_ms);
+  if (t->config.retention_ms != -1)
+    configs["retention.ms"] = std::to_string(t->config.retention_ms);
   if (t->config.retention_bytes != -1) {
     configs["retention.bytes"] = std::to_string(t->config.retention_bytes);
   }
@@ -166,7 +167,8 @@ reply rest_proxy::describe_topic(const std::string& name) {
   configs["pinpipe.is.stream"] = t->config.is_stream ? "true" : "false";
   j["configs"] = configs;
   j["partitions"] = ojson::array();
-  for (const auto& p : t->partitions) j["partitions"].push_back(partition_json(p));
+  for (const auto& p : t->partitions)
+    j["partitions"].push_back(partition_json(p));
   return ok_json(j);
 }
 
@@ -174,7 +176,8 @@ reply rest_proxy::list_partitions(const std::string& name) {
   auto t = visible_topic(log_, name);
   if (!t) return rest_error_from(t.error());
   ojson arr = ojson::array();
-  for (const auto& p : t->partitions) arr.push_back(partition_json(p));
+  for (const auto& p : t->partitions)
+    arr.push_back(partition_json(p));
   return ok_json(arr);
 }
 
@@ -190,8 +193,8 @@ reply rest_proxy::describe_partition(const std::string& name, std::string_view p
   }
   const auto& info = t->partitions[static_cast<size_t>(*p)];
   if (!offsets) return ok_json(partition_json(info));
-  return ok_json(ojson{{"beginning_offset", info.log_start.get()},
-                       {"end_offset", info.high_watermark.get()}});
+  return ok_json(
+      ojson{{"beginning_offset", info.log_start.get()}, {"end_offset", info.high_watermark.get()}});
 }
 
 reply rest_proxy::produce(const request_view& rv, const std::string& topic,
@@ -236,8 +239,8 @@ reply rest_proxy::produce(const request_view& rv, const std::string& topic,
   const auto partitions = static_cast<int32_t>(info->partitions.size());
   if (forced_partition && *forced_partition >= partitions) {
     return rest_error(40402, "partition " + std::to_string(*forced_partition) + " of topic '" +
-                                 topic + "' does not exist (it has " +
-                                 std::to_string(partitions) + " partitions)");
+                                 topic + "' does not exist (it has " + std::to_string(partitions) +
+                                 " partitions)");
   }
   const int32_t sticky =
       partitions > 0 ? static_cast<int32_t>(round_robin_.fetch_add(1) % uint32_t(partitions)) : 0;
@@ -261,7 +264,8 @@ reply rest_proxy::produce(const request_view& rv, const std::string& topic,
         } else if (v.is_null()) {
           if (k == "key") continue;
         } else if (!v.is_string()) {
-          return rest_error(42201, where + "." + k + " must be a base64 string in the binary format");
+          return rest_error(42201,
+                            where + "." + k + " must be a base64 string in the binary format");
         } else {
           auto dec = base64_decode(v.get_ref<const std::string&>());
           if (!dec) return rest_error(42201, where + "." + k + " is not valid base64");
@@ -287,7 +291,8 @@ reply rest_proxy::produce(const request_view& rv, const std::string& topic,
       }
     }
     if (r.find("value") == r.end() && fmt == embedded::json) pr.rec.value = "null";
-    int64_t size = static_cast<int64_t>(pr.rec.value.size() + (pr.rec.key ? pr.rec.key->size() : 0));
+    int64_t size =
+        static_cast<int64_t>(pr.rec.value.size() + (pr.rec.key ? pr.rec.key->size() : 0));
     if (size > opt_.max_record_bytes) {
       return rest_error(413, where + " is " + std::to_string(size) +
                                  " bytes, over the record limit of " +
@@ -320,7 +325,8 @@ reply rest_proxy::produce(const request_view& rv, const std::string& topic,
   }
   auto results = produce_all(log_, std::move(reqs));
   size_t failed = 0;
-  for (const auto& r : results) failed += r.st.ok() ? 0 : 1;
+  for (const auto& r : results)
+    failed += r.st.ok() ? 0 : 1;
   if (!results.empty() && failed == results.size()) return rest_error_from(results[0].st);
   // 6. Reply, one offset per record in request order.
   std::string out = "{\"offsets\":[";
@@ -354,9 +360,9 @@ reply rest_proxy::handle_v3(const request_view& rv) {
     return rest_error(404, "HTTP 404 Not Found: no route for " + m + " " + rv.req_path());
   }
   if (s.size() == 2 && m == "GET") {
-    return ok_json(ojson{{"kind", "KafkaClusterList"},
-                         {"data", ojson::array({ojson{{"kind", "KafkaCluster"},
-                                                      {"cluster_id", k_cluster_id}}})}});
+    return ok_json(ojson{
+        {"kind", "KafkaClusterList"},
+        {"data", ojson::array({ojson{{"kind", "KafkaCluster"}, {"cluster_id", k_cluster_id}}})}});
   }
   if (s.size() < 4 || s[3] != "topics" || s.size() > 5) {
     return rest_error(404, "HTTP 404 Not Found: no route for " + m + " " + rv.req_path());
@@ -392,10 +398,14 @@ reply rest_proxy::handle_v3(const request_view& rv) {
       cfg.partitions = static_cast<int32_t>(*n);
     }
     const auto name = b["topic_name"].get<std::string>();
-    if (name.rfind("__", 0) == 0) return rest_error(40002, "topic names starting with __ are internal");
+    if (name.rfind("__", 0) == 0)
+      return rest_error(40002, "topic names starting with __ are internal");
     auto st = log_.create_topic(name, cfg);
     if (st.code() == errc::topic_exists) return rest_error(40002, st.message());
-    if (!st.ok()) return rest_error(st.code() == errc::invalid_argument || st.code() == errc::invalid_request ? 42201 : 50002, st.to_string());
+    if (!st.ok())
+      return rest_error(
+          st.code() == errc::invalid_argument || st.code() == errc::invalid_request ? 42201 : 50002,
+          st.to_string());
     auto t = log_.describe_topic(name);
     if (!t) return rest_error_from(t.error());
     return ok_json(topic_json(*t), 201);

@@ -56,6 +56,7 @@ command make_topics_command(const std::shared_ptr<common_options>& common);
 command make_produce_command(const std::shared_ptr<common_options>& common);
 command make_consume_command(const std::shared_ptr<common_options>& common);
 command make_keygen_command(const std::shared_ptr<common_options>& common);
+command make_simulate_command(const std::shared_ptr<common_options>& common);
 
 // -- helpers for command implementations --------------------------------------------------
 

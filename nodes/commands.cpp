@@ -12,7 +12,8 @@ std::vector<command_factory> command_table() {
       make_produce_command, // pinpipe produce   (cmd_produce.cpp)
       make_consume_command, // pinpipe consume   (cmd_consume.cpp)
       make_keygen_command,  // pinpipe keygen    (cmd_keygen.cpp)
-      // Add new subcommands here (simulate, gen-source, emulate, batch, query, status, bench).
+      make_simulate_command, // pinpipe simulate (cmd_simulate.cpp)
+      // Add new subcommands here (gen-source, emulate, batch, query, status, bench).
   };
 }
 

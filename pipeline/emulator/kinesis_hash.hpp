@@ -2,7 +2,7 @@
 // big-endian integer (the "hash key"), and shards own equal, contiguous hash-key ranges, so
 // shard = floor(hash * shards / 2^128). The log_sender uses it to choose the partition of a
 // stream record, so records with the same partition key always land on the same shard.
-// Contains a small self-contained MD5 (RFC 1321); no dependency on OpenSSL.
+// The MD5 itself is common/md5.hpp (shared with the gateway).
 //
 // Threading: pure functions.
 #pragma once
@@ -13,8 +13,6 @@
 
 namespace pinpipe::emulator {
 
-/// MD5 digest of `data` (16 bytes).
-std::array<uint8_t, 16> md5(const std::string& data);
 /// Lower-case hex of md5(data).
 std::string md5_hex(const std::string& data);
 /// The shard (0..shards-1) Kinesis assigns to `partition_key` when the hash-key space is

@@ -1,4 +1,5 @@
 // MD5 and the Kinesis shard choice used for stream partitions.
+#include "common/md5.hpp"
 #include "pipeline/emulator/kinesis_hash.hpp"
 
 #include <map>
@@ -20,7 +21,7 @@ TEST(Md5, MatchesRfc1321TestSuite) {
 TEST(KinesisShard, SplitsTheHashKeySpaceEvenlyByTheTopBits) {
   // With 2 shards the top bit of the MD5 decides; with 256 the first byte.
   for (const std::string key : {"", "a", "abc", "7528", "partition-1"}) {
-    const auto d = md5(key);
+    const auto d = pinpipe::md5(key);
     EXPECT_EQ(kinesis_shard(key, 2), d[0] >> 7) << key;
     EXPECT_EQ(kinesis_shard(key, 256), d[0]) << key;
     EXPECT_EQ(kinesis_shard(key, 1), 0);

@@ -6,7 +6,7 @@
 
 #include "gateway/codec.hpp"
 #include "gateway/kinesis_ids.hpp"
-#include "gateway/md5.hpp"
+#include "common/md5.hpp"
 #include "gateway/rest_proxy.hpp"
 
 using namespace pinpipe::gateway;
@@ -27,8 +27,9 @@ TEST(Md5, MatchesRfc1321TestSuite) {
   EXPECT_EQ(hex(md5("")), "d41d8cd98f00b204e9800998ecf8427e");
   EXPECT_EQ(hex(md5("abc")), "900150983cd24fb0d6963f7d28e17f72");
   EXPECT_EQ(hex(md5("message digest")), "f96b697d7cb7938d525a2f31aaf161d0");
-  EXPECT_EQ(hex(md5("12345678901234567890123456789012345678901234567890123456789012345678901234567890")),
-            "57edf4a22be3c955ac49da2e2107b67a");
+  EXPECT_EQ(
+      hex(md5("12345678901234567890123456789012345678901234567890123456789012345678901234567890")),
+      "57edf4a22be3c955ac49da2e2107b67a");
   // 56 bytes: the length no longer fits the first padding block.
   EXPECT_EQ(hex(md5(std::string(56, 'a'))), "3b0c8ac703f828b04c6c197006d17218");
 }
@@ -37,7 +38,8 @@ TEST(Base64, RoundTripsEveryLengthAndRejectsGarbage) {
   std::mt19937 rng(7);
   for (size_t n = 0; n < 70; ++n) {
     std::string s(n, '\0');
-    for (auto& c : s) c = static_cast<char>(rng() & 0xff);
+    for (auto& c : s)
+      c = static_cast<char>(rng() & 0xff);
     auto enc = base64_encode(s);
     EXPECT_EQ(enc.size() % 4, 0u);
     auto dec = base64_decode(enc);
@@ -61,10 +63,14 @@ TEST(Uint128, DecimalRoundTripAndOverflow) {
 }
 
 TEST(KinesisIds, HashRangesSplitLikeKinesisCreateStream) {
-  EXPECT_EQ(uint128_to_decimal(shard_hash_range(0, 2).end), "170141183460469231731687303715884105727");
-  EXPECT_EQ(uint128_to_decimal(shard_hash_range(1, 2).start), "170141183460469231731687303715884105728");
-  EXPECT_EQ(uint128_to_decimal(shard_hash_range(1, 3).start), "113427455640312821154458202477256070485");
-  EXPECT_EQ(uint128_to_decimal(shard_hash_range(2, 3).start), "226854911280625642308916404954512140970");
+  EXPECT_EQ(uint128_to_decimal(shard_hash_range(0, 2).end),
+            "170141183460469231731687303715884105727");
+  EXPECT_EQ(uint128_to_decimal(shard_hash_range(1, 2).start),
+            "170141183460469231731687303715884105728");
+  EXPECT_EQ(uint128_to_decimal(shard_hash_range(1, 3).start),
+            "113427455640312821154458202477256070485");
+  EXPECT_EQ(uint128_to_decimal(shard_hash_range(2, 3).start),
+            "226854911280625642308916404954512140970");
   EXPECT_EQ(shard_hash_range(2, 3).end, ~uint128(0));
   for (int32_t n : {1, 2, 3, 5, 7, 64}) {
     EXPECT_EQ(shard_hash_range(0, n).start, uint128(0));

@@ -25,8 +25,8 @@ protected:
   std::string base(const std::string& group, const std::string& name) {
     return "/consumers/" + group + "/instances/" + name;
   }
-  void create(const std::string& group, const std::string& name, const std::string& reset = "earliest",
-              const std::string& format = "json") {
+  void create(const std::string& group, const std::string& name,
+              const std::string& reset = "earliest", const std::string& format = "json") {
     auto r = post("/consumers/" + group,
                   R"({"name":")" + name + R"(","format":")" + format +
                       R"(","auto.offset.reset":")" + reset + R"("})",
@@ -43,7 +43,8 @@ protected:
   json fetch(const std::string& group, const std::string& name, int timeout_ms = 0,
              const char* accept = k_json_v2) {
     httplib::Headers h{{"Accept", accept}};
-    auto r = cli_->Get((base(group, name) + "/records?timeout=" + std::to_string(timeout_ms)).c_str(), h);
+    auto r = cli_->Get(
+        (base(group, name) + "/records?timeout=" + std::to_string(timeout_ms)).c_str(), h);
     EXPECT_TRUE(r);
     if (!r) return json();
     EXPECT_EQ(r->status, 200) << r->body;
@@ -61,14 +62,17 @@ TEST_F(ConsumerApi, ConsumerReadsEverythingProducedExactlyOnceWithRestProxyShape
     auto recs = fetch("g", "c1");
     if (recs.empty()) break;
     for (auto& r : recs) {
-      ASSERT_TRUE(r.contains("topic") && r.contains("key") && r.contains("partition") && r.contains("offset"));
+      ASSERT_TRUE(r.contains("topic") && r.contains("key") && r.contains("partition") &&
+                  r.contains("offset"));
       EXPECT_TRUE(r["key"].is_null());
       seen.insert(r["value"]["n"].get<int>());
     }
   }
   ASSERT_EQ(seen.size(), 35u);
-  for (int i = 0; i < 30; ++i) EXPECT_EQ(seen.count(i), 1u) << i;
-  for (int i = 100; i < 105; ++i) EXPECT_EQ(seen.count(i), 1u) << i;
+  for (int i = 0; i < 30; ++i)
+    EXPECT_EQ(seen.count(i), 1u) << i;
+  for (int i = 100; i < 105; ++i)
+    EXPECT_EQ(seen.count(i), 1u) << i;
   EXPECT_TRUE(fetch("g", "c1").empty());
 }
 
@@ -94,7 +98,8 @@ TEST_F(ConsumerApi, ExplicitOffsetsAreCommittedAsGivenAndANewInstanceResumesTher
   produce_n("t1", 10);
   create("g", "c1");
   subscribe("g", "c1", R"(["t1"])");
-  auto c = post(base("g", "c1") + "/offsets", R"({"offsets":[{"topic":"t1","partition":0,"offset":7}]})", k_v2);
+  auto c = post(base("g", "c1") + "/offsets",
+                R"({"offsets":[{"topic":"t1","partition":0,"offset":7}]})", k_v2);
   ASSERT_TRUE(c);
   ASSERT_EQ(c->status, 200) << c->body;
   EXPECT_EQ(log_->committed_offsets("g")[0].offset.get(), 7);
@@ -135,7 +140,9 @@ TEST_F(ConsumerApi, LongPollReturnsARecordProducedDuringTheWait) {
 }
 
 TEST_F(ConsumerApi, BinaryConsumerGetsBase64AndAcceptMismatchIs406) {
-  ASSERT_EQ(post("/topics/t1", R"({"records":[{"key":"aw==","value":"AAEC"}]})", k_binary_v2)->status, 200);
+  ASSERT_EQ(
+      post("/topics/t1", R"({"records":[{"key":"aw==","value":"AAEC"}]})", k_binary_v2)->status,
+      200);
   create("g", "b1", "earliest", "binary");
   subscribe("g", "b1", R"(["t1"])");
   httplib::Headers h{{"Accept", k_json_v2}};
@@ -154,11 +161,18 @@ TEST_F(ConsumerApi, PositionsSeekToBeginningEndAndOffset) {
   create("g", "c1");
   subscribe("g", "c1", R"(["t1"])");
   ASSERT_EQ(fetch("g", "c1").size(), 5u);
-  ASSERT_EQ(post(base("g", "c1") + "/positions/beginning", R"({"partitions":[{"topic":"t1","partition":0}]})", k_v2)->status, 204);
+  ASSERT_EQ(post(base("g", "c1") + "/positions/beginning",
+                 R"({"partitions":[{"topic":"t1","partition":0}]})", k_v2)
+                ->status,
+            204);
   EXPECT_EQ(fetch("g", "c1").size(), 5u);
-  ASSERT_EQ(post(base("g", "c1") + "/positions", R"({"offsets":[{"topic":"t1","partition":0,"offset":3}]})", k_v2)->status, 204);
+  ASSERT_EQ(post(base("g", "c1") + "/positions",
+                 R"({"offsets":[{"topic":"t1","partition":0,"offset":3}]})", k_v2)
+                ->status,
+            204);
   EXPECT_EQ(fetch("g", "c1").size(), 2u);
-  auto bad = post(base("g", "c1") + "/positions/end", R"({"partitions":[{"topic":"t3","partition":0}]})", k_v2);
+  auto bad = post(base("g", "c1") + "/positions/end",
+                  R"({"partitions":[{"topic":"t3","partition":0}]})", k_v2);
   ASSERT_TRUE(bad);
   EXPECT_EQ(error_code(bad), 40903);
 }
@@ -205,7 +219,8 @@ TEST_F(ConsumerApi, InvalidRequestsGetTheirCodes) {
   ASSERT_TRUE(shape);
   EXPECT_EQ(error_code(shape), 42201);
   subscribe("g", "c1", R"(["t1"])");
-  auto badoff = post(base("g", "c1") + "/offsets", R"({"offsets":[{"topic":"t1","partition":0,"offset":-1}]})", k_v2);
+  auto badoff = post(base("g", "c1") + "/offsets",
+                     R"({"offsets":[{"topic":"t1","partition":0,"offset":-1}]})", k_v2);
   ASSERT_TRUE(badoff);
   EXPECT_EQ(error_code(badoff), 42201);
   EXPECT_TRUE(log_->committed_offsets("g").empty());

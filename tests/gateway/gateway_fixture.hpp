@@ -59,9 +59,7 @@ protected:
   httplib::Result post(const std::string& path, const std::string& body, const char* ct) {
     return cli_->Post(path.c_str(), body, ct);
   }
-  static json body_of(const httplib::Result& r) {
-    return json::parse(r->body, nullptr, false);
-  }
+  static json body_of(const httplib::Result& r) { return json::parse(r->body, nullptr, false); }
   static int error_code(const httplib::Result& r) {
     auto j = body_of(r);
     return j.is_object() && j.contains("error_code") ? j["error_code"].get<int>() : -1;

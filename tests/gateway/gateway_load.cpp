@@ -25,11 +25,16 @@ int main(int argc, char** argv) {
   opt.port = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
-    if (a == "--seconds") seconds = std::atof(argv[i + 1]);
-    else if (a == "--connections") connections = std::atoi(argv[i + 1]);
-    else if (a == "--threads") opt.threads = std::atoi(argv[i + 1]);
-    else if (a == "--dir") dir = argv[i + 1];
-    else if (a == "--min-rps") min_rps = std::atof(argv[i + 1]);
+    if (a == "--seconds")
+      seconds = std::atof(argv[i + 1]);
+    else if (a == "--connections")
+      connections = std::atoi(argv[i + 1]);
+    else if (a == "--threads")
+      opt.threads = std::atoi(argv[i + 1]);
+    else if (a == "--dir")
+      dir = argv[i + 1];
+    else if (a == "--min-rps")
+      min_rps = std::atof(argv[i + 1]);
     else {
       std::fprintf(stderr, "unknown flag %s\n", a.c_str());
       return 2;
@@ -58,11 +63,11 @@ int main(int argc, char** argv) {
     return 1;
   }
   const std::string body =
-      R"({"records":[{"value":{"index":7528,"unique_id":"fbe53c66-3442-4773-b19e-d3ec6f54dddf",)"
-      R"("title":"No Title Data Available","description":"No description available Story format",)"
-      R"("poster_name":"User Info Error","follower_count":"User Info Error","tag_list":"N,o, ,T,a,g,s, ,A,v,a,i,l,a,b,l,e",)"
-      R"("is_image_or_video":"multi-video(story page format)","image_src":"Image src error.","downloaded":0,)"
-      R"("save_location":"Local save in /data/mens-fashion","category":"mens-fashion"}}]})";
+      R"j({"records":[{"value":{"index":7528,"unique_id":"fbe53c66-3442-4773-b19e-d3ec6f54dddf",)j"
+      R"j("title":"No Title Data Available","description":"No description available Story format",)j"
+      R"j("poster_name":"User Info Error","follower_count":"User Info Error","tag_list":"N,o, ,T,a,g,s, ,A,v,a,i,l,a,b,l,e",)j"
+      R"j("is_image_or_video":"multi-video(story page format)","image_src":"Image src error.","downloaded":0,)j"
+      R"j("save_location":"Local save in /data/mens-fashion","category":"mens-fashion"}}]})j";
   std::atomic<int64_t> ok{0};
   std::atomic<int64_t> failed{0};
   auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
@@ -83,16 +88,18 @@ int main(int argc, char** argv) {
       }
     });
   }
-  for (auto& t : ts) t.join();
+  for (auto& t : ts)
+    t.join();
   double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   gw.stop();
   auto hw = log->list_offset("0a60b9a8a831.pin", partition_id{0}, storage::offset_spec::latest);
   log->close();
   double rps = double(ok.load()) / elapsed;
-  std::printf("requests ok=%lld failed=%lld stored=%lld seconds=%.2f connections=%d rps=%.0f log=%s\n",
-              static_cast<long long>(ok.load()), static_cast<long long>(failed.load()),
-              hw ? static_cast<long long>(hw->get()) : -1LL, elapsed, connections, rps,
-              dir.empty() ? "memory" : "file");
+  std::printf(
+      "requests ok=%lld failed=%lld stored=%lld seconds=%.2f connections=%d rps=%.0f log=%s\n",
+      static_cast<long long>(ok.load()), static_cast<long long>(failed.load()),
+      hw ? static_cast<long long>(hw->get()) : -1LL, elapsed, connections, rps,
+      dir.empty() ? "memory" : "file");
   if (failed.load() > 0 || !hw || hw->get() != ok.load() || rps < min_rps) return 1;
   return 0;
 }

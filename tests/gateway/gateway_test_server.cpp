@@ -17,7 +17,9 @@
 
 namespace {
 volatile std::sig_atomic_t g_stop = 0;
-void on_signal(int) { g_stop = 1; }
+void on_signal(int) {
+  g_stop = 1;
+}
 } // namespace
 
 int main(int argc, char** argv) {
@@ -37,14 +39,22 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (a == "--dir") dir = next();
-    else if (a == "--uid") uid = next();
-    else if (a == "--port") opt.port = std::atoi(next().c_str());
-    else if (a == "--api-key") opt.api_keys.push_back(next());
-    else if (a == "--partitions") partitions = std::atoi(next().c_str());
-    else if (a == "--shards") shards = std::atoi(next().c_str());
-    else if (a == "--threads") opt.threads = std::atoi(next().c_str());
-    else if (a == "--max-record-bytes") opt.max_record_bytes = std::atoll(next().c_str());
+    if (a == "--dir")
+      dir = next();
+    else if (a == "--uid")
+      uid = next();
+    else if (a == "--port")
+      opt.port = std::atoi(next().c_str());
+    else if (a == "--api-key")
+      opt.api_keys.push_back(next());
+    else if (a == "--partitions")
+      partitions = std::atoi(next().c_str());
+    else if (a == "--shards")
+      shards = std::atoi(next().c_str());
+    else if (a == "--threads")
+      opt.threads = std::atoi(next().c_str());
+    else if (a == "--max-record-bytes")
+      opt.max_record_bytes = std::atoll(next().c_str());
     else {
       std::cerr << "unknown flag " << a << "\n";
       return 2;

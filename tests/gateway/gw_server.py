@@ -21,6 +21,7 @@ class GatewayServer:
     def stop(self):
         if self.proc.poll() is None:
             self.proc.stdin.close()  # the server exits when stdin closes
+            self.proc.stdout.close()
             try:
                 self.proc.wait(timeout=20)
             except subprocess.TimeoutExpired:

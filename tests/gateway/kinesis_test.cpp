@@ -28,9 +28,10 @@ TEST_F(Kinesis, ApiGatewayPutRecordStoresJsonTextOfDataOnTheMd5Shard) {
 }
 
 TEST_F(Kinesis, ApiGatewayPutRecordsAnswersOnePerRecordInOrder) {
-  auto r = cli_->Put("/streams/s5/records",
-                     R"({"records":[{"data":{"a":1},"partition-key":"k1"},{"data":"txt","partition-key":"k2"},{"data":{"a":3},"partition-key":"k1"}]})",
-                     "application/json");
+  auto r = cli_->Put(
+      "/streams/s5/records",
+      R"({"records":[{"data":{"a":1},"partition-key":"k1"},{"data":"txt","partition-key":"k2"},{"data":{"a":3},"partition-key":"k1"}]})",
+      "application/json");
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200) << r->body;
   auto j = body_of(r);
@@ -63,7 +64,8 @@ TEST_F(Kinesis, ApiGatewayStreamAdminRoutes) {
   auto dj = body_of(d)["StreamDescription"];
   EXPECT_EQ(dj["StreamStatus"], "ACTIVE");
   ASSERT_EQ(dj["Shards"].size(), 2u);
-  EXPECT_EQ(dj["Shards"][1]["HashKeyRange"]["StartingHashKey"], "170141183460469231731687303715884105728");
+  EXPECT_EQ(dj["Shards"][1]["HashKeyRange"]["StartingHashKey"],
+            "170141183460469231731687303715884105728");
   auto dup = cli_->Post("/streams/two", "{}", "application/json");
   ASSERT_TRUE(dup);
   EXPECT_EQ(dup->status, 400);
@@ -73,11 +75,13 @@ TEST_F(Kinesis, ApiGatewayStreamAdminRoutes) {
 }
 
 TEST_F(Kinesis, ApiGatewayErrorsUseTheKinesisShape) {
-  auto unknown = cli_->Put("/streams/nope/record", R"({"Data":{},"PartitionKey":"p"})", "application/json");
+  auto unknown =
+      cli_->Put("/streams/nope/record", R"({"Data":{},"PartitionKey":"p"})", "application/json");
   ASSERT_TRUE(unknown);
   EXPECT_EQ(unknown->status, 400);
   EXPECT_EQ(kinesis_type(unknown), "ResourceNotFoundException");
-  auto plain = cli_->Put("/streams/t1/record", R"({"Data":{},"PartitionKey":"p"})", "application/json");
+  auto plain =
+      cli_->Put("/streams/t1/record", R"({"Data":{},"PartitionKey":"p"})", "application/json");
   ASSERT_TRUE(plain);
   EXPECT_EQ(kinesis_type(plain), "ResourceNotFoundException"); // a plain topic is not a stream
   auto nokey = cli_->Put("/streams/s5/record", R"({"Data":{"a":1}})", "application/json");
@@ -92,7 +96,8 @@ TEST_F(Kinesis, ApiGatewayErrorsUseTheKinesisShape) {
   auto badcount = cli_->Post("/streams/x", R"({"ShardCount":0})", "application/json");
   ASSERT_TRUE(badcount);
   EXPECT_EQ(kinesis_type(badcount), "ValidationException");
-  for (int p = 0; p < 5; ++p) EXPECT_TRUE(stored("s5", p).empty());
+  for (int p = 0; p < 5; ++p)
+    EXPECT_TRUE(stored("s5", p).empty());
 }
 
 TEST_F(Kinesis, NativePutThenGetRecordsReadsBackInOrder) {
@@ -128,27 +133,34 @@ TEST_F(Kinesis, NativePutThenGetRecordsReadsBackInOrder) {
   auto g3 = kinesis("GetRecords", {{"ShardIterator", g2j["NextShardIterator"]}});
   EXPECT_EQ(body_of(g3)["Records"].size(), 0u);
   // AT / AFTER sequence number and LATEST.
-  auto at = kinesis("GetShardIterator", {{"StreamName", "n1"}, {"ShardId", "shardId-000000000000"},
+  auto at = kinesis("GetShardIterator", {{"StreamName", "n1"},
+                                         {"ShardId", "shardId-000000000000"},
                                          {"ShardIteratorType", "AT_SEQUENCE_NUMBER"},
                                          {"StartingSequenceNumber", seqs[3]}});
   auto atr = body_of(kinesis("GetRecords", {{"ShardIterator", body_of(at)["ShardIterator"]}}));
   ASSERT_EQ(atr["Records"].size(), 2u);
   EXPECT_EQ(atr["Records"][0]["SequenceNumber"], seqs[3]);
-  auto after = kinesis("GetShardIterator", {{"StreamName", "n1"}, {"ShardId", "shardId-000000000000"},
+  auto after = kinesis("GetShardIterator", {{"StreamName", "n1"},
+                                            {"ShardId", "shardId-000000000000"},
                                             {"ShardIteratorType", "AFTER_SEQUENCE_NUMBER"},
                                             {"StartingSequenceNumber", seqs[3]}});
   auto afr = body_of(kinesis("GetRecords", {{"ShardIterator", body_of(after)["ShardIterator"]}}));
   ASSERT_EQ(afr["Records"].size(), 1u);
   EXPECT_EQ(afr["Records"][0]["SequenceNumber"], seqs[4]);
-  auto latest = kinesis("GetShardIterator", {{"StreamName", "n1"}, {"ShardId", "shardId-000000000000"},
-                                             {"ShardIteratorType", "LATEST"}});
-  EXPECT_EQ(body_of(kinesis("GetRecords", {{"ShardIterator", body_of(latest)["ShardIterator"]}}))["Records"].size(), 0u);
+  auto latest = kinesis(
+      "GetShardIterator",
+      {{"StreamName", "n1"}, {"ShardId", "shardId-000000000000"}, {"ShardIteratorType", "LATEST"}});
+  EXPECT_EQ(body_of(kinesis("GetRecords",
+                            {{"ShardIterator", body_of(latest)["ShardIterator"]}}))["Records"]
+                .size(),
+            0u);
 }
 
 TEST_F(Kinesis, NativePutRecordsListAndDescribe) {
   json recs = json::array();
   for (int i = 0; i < 20; ++i) {
-    recs.push_back({{"Data", base64_encode("r" + std::to_string(i))}, {"PartitionKey", "key-" + std::to_string(i)}});
+    recs.push_back({{"Data", base64_encode("r" + std::to_string(i))},
+                    {"PartitionKey", "key-" + std::to_string(i)}});
   }
   auto r = kinesis("PutRecords", {{"StreamName", "s5"}, {"Records", recs}});
   ASSERT_TRUE(r);
@@ -157,7 +169,8 @@ TEST_F(Kinesis, NativePutRecordsListAndDescribe) {
   EXPECT_EQ(j["FailedRecordCount"], 0);
   ASSERT_EQ(j["Records"].size(), 20u);
   for (int i = 0; i < 20; ++i) {
-    EXPECT_EQ(j["Records"][i]["ShardId"], shard_id_string(shard_for_hash(hash_key_of("key-" + std::to_string(i)), 5)));
+    EXPECT_EQ(j["Records"][i]["ShardId"],
+              shard_id_string(shard_for_hash(hash_key_of("key-" + std::to_string(i)), 5)));
   }
   auto l = body_of(kinesis("ListStreams", json::object()));
   EXPECT_EQ(l["StreamNames"], json::parse(R"(["s5"])"));
@@ -171,21 +184,32 @@ TEST_F(Kinesis, NativePutRecordsListAndDescribe) {
 
 TEST_F(Kinesis, NativeErrorsUseKinesisTypes) {
   EXPECT_EQ(kinesis_type(kinesis("FlyToMoon", json::object())), "UnknownOperationException");
-  EXPECT_EQ(kinesis_type(kinesis("DescribeStream", {{"StreamName", "missing"}})), "ResourceNotFoundException");
-  EXPECT_EQ(kinesis_type(kinesis("DescribeStream", {{"StreamName", "t1"}})), "ResourceNotFoundException");
-  EXPECT_EQ(kinesis_type(kinesis("CreateStream", {{"StreamName", "s5"}, {"ShardCount", 1}})), "ResourceInUseException");
-  EXPECT_EQ(kinesis_type(kinesis("PutRecord", {{"StreamName", "s5"}, {"Data", "%%%"}, {"PartitionKey", "p"}})), "SerializationException");
-  EXPECT_EQ(kinesis_type(kinesis("PutRecord", {{"StreamName", "s5"}, {"Data", "AA=="}})), "ValidationException");
-  EXPECT_EQ(kinesis_type(kinesis("GetRecords", {{"ShardIterator", "garbage"}})), "InvalidArgumentException");
-  EXPECT_EQ(kinesis_type(kinesis("GetShardIterator", {{"StreamName", "s5"}, {"ShardId", "shardId-000000000001"},
-                                                      {"ShardIteratorType", "AT_SEQUENCE_NUMBER"},
-                                                      {"StartingSequenceNumber", encode_sequence_number(0, 0)}})),
+  EXPECT_EQ(kinesis_type(kinesis("DescribeStream", {{"StreamName", "missing"}})),
+            "ResourceNotFoundException");
+  EXPECT_EQ(kinesis_type(kinesis("DescribeStream", {{"StreamName", "t1"}})),
+            "ResourceNotFoundException");
+  EXPECT_EQ(kinesis_type(kinesis("CreateStream", {{"StreamName", "s5"}, {"ShardCount", 1}})),
+            "ResourceInUseException");
+  EXPECT_EQ(kinesis_type(kinesis("PutRecord",
+                                 {{"StreamName", "s5"}, {"Data", "%%%"}, {"PartitionKey", "p"}})),
+            "SerializationException");
+  EXPECT_EQ(kinesis_type(kinesis("PutRecord", {{"StreamName", "s5"}, {"Data", "AA=="}})),
+            "ValidationException");
+  EXPECT_EQ(kinesis_type(kinesis("GetRecords", {{"ShardIterator", "garbage"}})),
             "InvalidArgumentException");
-  EXPECT_EQ(kinesis_type(kinesis("GetShardIterator", {{"StreamName", "s5"}, {"ShardId", "shardId-000000000009"},
+  EXPECT_EQ(kinesis_type(kinesis("GetShardIterator",
+                                 {{"StreamName", "s5"},
+                                  {"ShardId", "shardId-000000000001"},
+                                  {"ShardIteratorType", "AT_SEQUENCE_NUMBER"},
+                                  {"StartingSequenceNumber", encode_sequence_number(0, 0)}})),
+            "InvalidArgumentException");
+  EXPECT_EQ(kinesis_type(kinesis("GetShardIterator", {{"StreamName", "s5"},
+                                                      {"ShardId", "shardId-000000000009"},
                                                       {"ShardIteratorType", "LATEST"}})),
             "ResourceNotFoundException");
-  EXPECT_EQ(kinesis_type(kinesis("GetShardIterator", {{"StreamName", "s5"}, {"ShardId", "0"},
-                                                      {"ShardIteratorType", "SOMETIME"}})),
+  EXPECT_EQ(kinesis_type(kinesis(
+                "GetShardIterator",
+                {{"StreamName", "s5"}, {"ShardId", "0"}, {"ShardIteratorType", "SOMETIME"}})),
             "ValidationException");
   httplib::Headers h{{"X-Amz-Target", "Kinesis_20131202.ListStreams"}};
   auto bad = cli_->Post("/", h, "{not json", "application/x-amz-json-1.1");
@@ -199,8 +223,11 @@ TEST_F(Kinesis, NativeApiAcceptsTheSigV4AccessKeyAsApiKey) {
   opt.api_keys = {"AKIDPINPIPE"};
   start_gateway(opt);
   EXPECT_EQ(kinesis("ListStreams", json::object())->status, 403);
-  httplib::Headers h{{"X-Amz-Target", "Kinesis_20131202.ListStreams"},
-                     {"Authorization", "AWS4-HMAC-SHA256 Credential=AKIDPINPIPE/20240101/us-east-1/kinesis/aws4_request, SignedHeaders=host, Signature=00"}};
+  httplib::Headers h{
+      {"X-Amz-Target", "Kinesis_20131202.ListStreams"},
+      {"Authorization",
+       "AWS4-HMAC-SHA256 Credential=AKIDPINPIPE/20240101/us-east-1/kinesis/aws4_request, "
+       "SignedHeaders=host, Signature=00"}};
   auto ok = cli_->Post("/", h, "{}", "application/x-amz-json-1.1");
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->status, 200) << ok->body;

@@ -28,8 +28,10 @@ TEST_F(RestProxy, ProduceJsonReturnsOffsetsPerRecordAndStoresValueTextInOrder) {
   auto recs = stored("t1");
   ASSERT_EQ(recs.size(), 2u);
   // Field order is the client's, not alphabetical.
-  EXPECT_EQ(recs[0].rec.value, R"({"index":7528,"unique_id":"u","title":"T","follower_count":"437"})");
-  EXPECT_EQ(recs[1].rec.value, R"({"ind":1,"latitude":-89.9787,"timestamp":"2020-08-28 03:52:47"})");
+  EXPECT_EQ(recs[0].rec.value,
+            R"({"index":7528,"unique_id":"u","title":"T","follower_count":"437"})");
+  EXPECT_EQ(recs[1].rec.value,
+            R"({"ind":1,"latitude":-89.9787,"timestamp":"2020-08-28 03:52:47"})");
   EXPECT_FALSE(recs[0].rec.key.has_value());
 }
 
@@ -44,9 +46,10 @@ TEST_F(RestProxy, ProduceBinaryStoresDecodedBytesAndKey) {
 }
 
 TEST_F(RestProxy, KeyedRecordsGoToTheMurmur2PartitionAndExplicitPartitionWins) {
-  auto r = post("/topics/t3",
-                R"({"records":[{"key":"user-42","value":1},{"value":2,"partition":2},{"key":"x","value":3,"partition":1}]})",
-                k_json_v2);
+  auto r = post(
+      "/topics/t3",
+      R"({"records":[{"key":"user-42","value":1},{"value":2,"partition":2},{"key":"x","value":3,"partition":1}]})",
+      k_json_v2);
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200) << r->body;
   auto j = body_of(r);
@@ -102,9 +105,10 @@ TEST_F(RestProxy, WrongContentTypeIs415) {
 }
 
 TEST_F(RestProxy, InvalidRequestShapesAre422AndStoreNothing) {
-  for (const char* body : {R"([1,2])", R"({"value":1})", R"({"records":{"value":1}})",
-                           R"({"records":[{"value":1},5]})", R"({"records":[{"value":1,"color":2}]})",
-                           R"({"records":[{"value":1,"partition":"x"}]})", R"({"records":[{"value":1}],"x":1})"}) {
+  for (const char* body :
+       {R"([1,2])", R"({"value":1})", R"({"records":{"value":1}})",
+        R"({"records":[{"value":1},5]})", R"({"records":[{"value":1,"color":2}]})",
+        R"({"records":[{"value":1,"partition":"x"}]})", R"({"records":[{"value":1}],"x":1})"}) {
     auto r = post("/topics/t1", body, k_json_v2);
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 422) << body;
@@ -122,13 +126,15 @@ TEST_F(RestProxy, RecordOverTheLimitIs413AndTheWholeRequestIsRejected) {
   opt.max_request_bytes = 1000;
   start_gateway(opt);
   std::string big(200, 'x');
-  auto r = post("/topics/t1", R"({"records":[{"value":"ok"},{"value":")" + big + "\"}]}", k_json_v2);
+  auto r =
+      post("/topics/t1", R"({"records":[{"value":"ok"},{"value":")" + big + "\"}]}", k_json_v2);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 413);
   EXPECT_EQ(error_code(r), 413);
   EXPECT_TRUE(stored("t1").empty());
   std::string huge = R"({"records":[)";
-  for (int i = 0; i < 100; ++i) huge += std::string(i ? "," : "") + R"({"value":"0123456789"})";
+  for (int i = 0; i < 100; ++i)
+    huge += std::string(i ? "," : "") + R"({"value":"0123456789"})";
   huge += "]}";
   auto h = post("/topics/t1", huge, k_json_v2);
   ASSERT_TRUE(h);
@@ -143,7 +149,8 @@ TEST_F(RestProxy, ListAndDescribeTopicsHideInternalOnes) {
   ASSERT_EQ(r->status, 200);
   auto j = body_of(r);
   std::vector<std::string> names;
-  for (auto& n : j) names.push_back(n.get<std::string>());
+  for (auto& n : j)
+    names.push_back(n.get<std::string>());
   std::sort(names.begin(), names.end());
   EXPECT_EQ(names, (std::vector<std::string>{"s5", "t1", "t3"}));
   auto d = cli_->Get("/topics/t3");
@@ -152,7 +159,9 @@ TEST_F(RestProxy, ListAndDescribeTopicsHideInternalOnes) {
   EXPECT_EQ(dj["name"], "t3");
   EXPECT_EQ(dj["partitions"].size(), 3u);
   EXPECT_EQ(dj["partitions"][2]["partition"], 2);
-  ASSERT_EQ(post("/topics/t3/partitions/2", R"({"records":[{"value":1},{"value":2}]})", k_json_v2)->status, 200);
+  ASSERT_EQ(post("/topics/t3/partitions/2", R"({"records":[{"value":1},{"value":2}]})", k_json_v2)
+                ->status,
+            200);
   auto o = cli_->Get("/topics/t3/partitions/2/offsets");
   ASSERT_TRUE(o);
   EXPECT_EQ(body_of(o)["beginning_offset"], 0);
@@ -168,7 +177,8 @@ TEST_F(RestProxy, V3CreatesPlainTopicsAndRefusesDuplicates) {
   ASSERT_TRUE(t.ok());
   EXPECT_EQ(t->partitions.size(), 4u);
   EXPECT_FALSE(t->config.is_stream);
-  auto again = post("/v3/clusters/pinpipe/topics", R"({"topic_name":"new.topic"})", "application/json");
+  auto again =
+      post("/v3/clusters/pinpipe/topics", R"({"topic_name":"new.topic"})", "application/json");
   ASSERT_TRUE(again);
   EXPECT_EQ(again->status, 400);
   EXPECT_EQ(error_code(again), 40002);
@@ -250,16 +260,21 @@ TEST_F(RestProxy, ConcurrentProducersGetDenseDistinctOffsets) {
       c.set_keep_alive(true);
       c.set_tcp_nodelay(true);
       for (int i = 0; i < k_each; ++i) {
-        auto r = c.Post("/topics/t1", R"({"records":[{"value":{"t":)" + std::to_string(t) + "}}]}", k_json_v2);
-        if (r && r->status == 200) seen[t].push_back(json::parse(r->body)["offsets"][0]["offset"].get<int64_t>());
+        auto r = c.Post("/topics/t1", R"({"records":[{"value":{"t":)" + std::to_string(t) + "}}]}",
+                        k_json_v2);
+        if (r && r->status == 200)
+          seen[t].push_back(json::parse(r->body)["offsets"][0]["offset"].get<int64_t>());
       }
     });
   }
-  for (auto& t : ts) t.join();
+  for (auto& t : ts)
+    t.join();
   std::vector<int64_t> all;
-  for (auto& v : seen) all.insert(all.end(), v.begin(), v.end());
+  for (auto& v : seen)
+    all.insert(all.end(), v.begin(), v.end());
   std::sort(all.begin(), all.end());
   ASSERT_EQ(all.size(), size_t(k_threads * k_each));
-  for (size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i], int64_t(i));
+  for (size_t i = 0; i < all.size(); ++i)
+    EXPECT_EQ(all[i], int64_t(i));
   EXPECT_EQ(stored("t1").size(), all.size());
 }

@@ -315,6 +315,28 @@ TEST_F(NodeTest, LongPollFetchEndsEmptyAtItsDeadline) {
   EXPECT_LT(waited, std::chrono::milliseconds(3000));
 }
 
+TEST_F(NodeTest, NodeWithCurveKeysServesOnlyClientsThatKnowItsPublicKey) {
+  auto keys = run_cli({"keygen"});
+  ASSERT_EQ(keys.exit_code, 0) << keys.err;
+  auto value_of = [&](const std::string& name) {
+    auto at = keys.out.find(name + " = \"");
+    EXPECT_NE(at, std::string::npos) << keys.out;
+    return at == std::string::npos ? std::string{} : keys.out.substr(at + name.size() + 4, 40);
+  };
+  const std::string pub = value_of("curve_public_key");
+  const std::string sec = value_of("curve_secret_key");
+  ASSERT_EQ(pub.size(), 40u);
+  start("[node]\ncurve_public_key = \"" + pub + "\"\ncurve_secret_key = \"" + sec + "\"\n");
+  // client_ (no key) gets no service at all.
+  auto plain = transport::request(*client_, m::list_topics_request{}, 700);
+  ASSERT_FALSE(plain.ok());
+  EXPECT_EQ(plain.error().code(), errc::timeout);
+  // The CLI with the server key works.
+  auto listed = run_cli(args({"topics", "list", "--server-key", pub}));
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_NE(listed.out.find("0a60b9a8a831.pin"), std::string::npos) << listed.out;
+}
+
 TEST_F(NodeTest, SigtermShutsDownCleanlyAndDataSurvivesARestart) {
   start();
   create("kept", 1);

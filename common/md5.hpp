@@ -7,9 +7,9 @@
 #include <cstdint>
 #include <string_view>
 
-namespace pinpipe::gateway {
+namespace pinpipe {
 
 /// The 16-byte MD5 digest of `data`.
 std::array<uint8_t, 16> md5(std::string_view data);
 
-} // namespace pinpipe::gateway
+} // namespace pinpipe

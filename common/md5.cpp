@@ -1,9 +1,9 @@
 // MD5 after RFC 1321 section 3; a straight transcription, one 64-byte block at a time.
-#include "gateway/md5.hpp"
+#include "common/md5.hpp"
 
 #include <cstring>
 
-namespace pinpipe::gateway {
+namespace pinpipe {
 namespace {
 
 constexpr uint32_t k_table[64] = {
@@ -16,12 +16,14 @@ constexpr uint32_t k_table[64] = {
     0xf4292244, 0x432aff97, 0xab9423a7, 0xfc93a039, 0x655b59c3, 0x8f0ccc92, 0xffeff47d, 0x85845dd1,
     0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1, 0xf7537e82, 0xbd3af235, 0x2ad7d2bb, 0xeb86d391};
 
-constexpr uint32_t shift_table[64] = {7,  12, 17, 22, 7,  12, 17, 22, 7,  12, 17, 22, 7,  12, 17, 22,
-                                      5,  9,  14, 20, 5,  9,  14, 20, 5,  9,  14, 20, 5,  9,  14, 20,
-                                      4,  11, 16, 23, 4,  11, 16, 23, 4,  11, 16, 23, 4,  11, 16, 23,
-                                      6,  10, 15, 21, 6,  10, 15, 21, 6,  10, 15, 21, 6,  10, 15, 21};
+constexpr uint32_t shift_table[64] = {7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22,
+                                      5, 9,  14, 20, 5, 9,  14, 20, 5, 9,  14, 20, 5, 9,  14, 20,
+                                      4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23,
+                                      6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21};
 
-uint32_t rotl(uint32_t x, uint32_t c) { return (x << c) | (x >> (32 - c)); }
+uint32_t rotl(uint32_t x, uint32_t c) {
+  return (x << c) | (x >> (32 - c));
+}
 
 void process_block(const uint8_t* block, uint32_t state[4]) {
   uint32_t m[16];
@@ -65,7 +67,8 @@ std::array<uint8_t, 16> md5(std::string_view data) {
   const auto* p = reinterpret_cast<const uint8_t*>(data.data());
   size_t n = data.size();
   size_t full = n / 64;
-  for (size_t i = 0; i < full; ++i) process_block(p + i * 64, state);
+  for (size_t i = 0; i < full; ++i)
+    process_block(p + i * 64, state);
   // Tail: remaining bytes, 0x80, zero padding, then the bit length (little-endian).
   uint8_t tail[128] = {};
   size_t rest = n - full * 64;
@@ -73,13 +76,16 @@ std::array<uint8_t, 16> md5(std::string_view data) {
   tail[rest] = 0x80;
   size_t tail_len = rest + 1 + 8 <= 64 ? 64 : 128;
   uint64_t bits = uint64_t(n) * 8;
-  for (int i = 0; i < 8; ++i) tail[tail_len - 8 + i] = uint8_t(bits >> (8 * i));
-  for (size_t off = 0; off < tail_len; off += 64) process_block(tail + off, state);
+  for (int i = 0; i < 8; ++i)
+    tail[tail_len - 8 + i] = uint8_t(bits >> (8 * i));
+  for (size_t off = 0; off < tail_len; off += 64)
+    process_block(tail + off, state);
   std::array<uint8_t, 16> out{};
   for (int i = 0; i < 4; ++i) {
-    for (int j = 0; j < 4; ++j) out[i * 4 + j] = uint8_t(state[i] >> (8 * j));
+    for (int j = 0; j < 4; ++j)
+      out[i * 4 + j] = uint8_t(state[i] >> (8 * j));
   }
   return out;
 }
 
-} // namespace pinpipe::gateway
+} // namespace pinpipe
