@@ -45,7 +45,7 @@ struct simulate_flags {
   int64_t events = 500;
   std::string rate = "0";
   bool course_timing = false;
-  std::string transport = "direct";
+  std::string transport = "http";
   int64_t seed = -1;
   int64_t rows = 11153;
   int64_t source_seed = 1;

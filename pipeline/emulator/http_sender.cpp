@@ -59,6 +59,7 @@ http_sender::http_sender(options opt, std::string origin, std::string prefix)
     : opt_(std::move(opt)), origin_(std::move(origin)), prefix_(std::move(prefix)),
       client_(std::make_unique<httplib::Client>(origin_)) {
   client_->set_keep_alive(true);
+  client_->set_tcp_nodelay(true); // small requests: no Nagle delay waiting for the ACK
   const time_t sec = opt_.timeout_ms / 1000;
   const time_t usec = (opt_.timeout_ms % 1000) * 1000;
   client_->set_connection_timeout(sec, usec);
