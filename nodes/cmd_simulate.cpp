@@ -262,7 +262,7 @@ command make_simulate_command(const std::shared_ptr<common_options>& common) {
       {"--course-timing", "sleep 0 or 1 s at random before each event, as the course's scripts",
        &f->course_timing},
       {"--transport",
-       "direct (into the log) or http (through the gateway, like the original scripts)",
+       "http (default: through the gateway, like the original scripts) or direct (into the log)",
        &f->transport},
       {"--seed", "seed of the emulators (Python-compatible sequence); default random", &f->seed},
       {"--rows", "rows per table when generating the source database (default 11153)", &f->rows},
