@@ -210,18 +210,18 @@ int run_simulate(const common_options& common, const simulate_flags& f) {
     if (tty) std::cout << std::endl;
 
     // 6. The lake flushed and one batch run (the daily DAG, triggered by hand).
-    if (caught_up && !f.skip_batch) {
+    if (caught_up) {
       auto objects = runtime.flush_lake();
       if (!objects)
         std::cout << "error: flushing the lake: " << objects.error().to_string() << std::endl;
-      std::cout << "running the batch job (load lake, clean, batch tables, 9 queries)..."
-                << std::endl;
+    }
+    if (caught_up && !f.skip_batch) {
+      std::cout << "running the batch job (load lake, clean, batch tables, 9 queries)..." << std::endl;
       auto run = runtime.trigger_batch_run();
-      if (!run) {
+      if (!run)
         summary.batch_error = run.error().to_string();
-      } else {
+      else
         summary.run = *run;
-      }
     }
     summary.final_stats = runtime.stats();
     if (caught_up && f.keep_serving && !interrupted) {

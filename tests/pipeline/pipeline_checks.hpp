@@ -1,0 +1,150 @@
+// Checks over a simulate data directory, shared by the pipeline tests: they open the real
+// artefacts (the file log, the lake, the SQLite warehouse, the manifests) after the
+// `pinpipe` process has exited and compare them with each other.
+#pragma once
+
+#include <sys/wait.h>
+
+#include <chrono>
+#include <map>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include "pipeline/lake/lake_reader.hpp"
+#include "storage/log.hpp"
+#include "tests/node/node_process.hpp"
+
+namespace pinpipe::test {
+
+inline const std::string uid = "0a60b9a8a831";
+
+/// Runs `pinpipe args...` to completion (up to `limit`), returning exit code and stdout.
+inline run_result run_pinpipe(const std::vector<std::string>& args, std::chrono::seconds limit) {
+  temp_dir io;
+  std::vector<std::string> argv{pinpipe_bin()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  int fd = -1;
+  pid_t pid = spawn(argv, &fd, io.file("err"));
+  run_result r;
+  char buf[4096];
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 100) > 0) {
+      ssize_t n = read(fd, buf, sizeof buf);
+      if (n <= 0) break;
+      r.out.append(buf, static_cast<size_t>(n));
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid, SIGKILL);
+      r.out += "\n[test: killed after time limit]\n";
+      break;
+    }
+  }
+  close(fd);
+  int st = 0;
+  waitpid(pid, &st, 0);
+  r.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  r.err = read_file(io.file("err"));
+  return r;
+}
+
+/// Records per topic (high watermark - log start, summed over partitions), from the log.
+inline std::map<std::string, int64_t> log_counts(const std::string& data_dir,
+                                                 std::map<std::string, std::vector<int64_t>>* hw = nullptr) {
+  std::map<std::string, int64_t> out;
+  storage::log_config lc;
+  lc.dir = data_dir + "/log";
+  auto log = storage::open_file_log(lc);
+  EXPECT_TRUE(log.ok()) << (log.ok() ? "" : log.error().to_string());
+  if (!log.ok()) return out;
+  for (const auto& t : (*log)->list_topics()) {
+    for (const auto& p : t.partitions) {
+      out[t.name] += p.high_watermark.get() - p.log_start.get();
+      if (hw) (*hw)[t.name].push_back(p.high_watermark.get());
+    }
+  }
+  (*log)->close();
+  return out;
+}
+
+inline int64_t sql_int(sqlite3* db, const std::string& sql) {
+  sqlite3_stmt* st = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sql << ": " << sqlite3_errmsg(db);
+  int64_t v = -1;
+  if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  return v;
+}
+
+/// Every stream table holds exactly one row per record of its stream: per partition the
+/// offsets are 0..hw-1, each once (no gap, no duplicate).
+inline void expect_stream_tables_exactly_once(const std::string& data_dir) {
+  std::map<std::string, std::vector<int64_t>> hw;
+  log_counts(data_dir, &hw);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2((data_dir + "/warehouse.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  for (const char* kind : {"pin", "geo", "user"}) {
+    std::string stream = "streaming-" + uid + "-" + kind;
+    std::string table = "\"" + uid + "_" + kind + "_table\"";
+    ASSERT_TRUE(hw.count(stream)) << stream;
+    int64_t dead = sql_int(db, "SELECT COUNT(*) FROM dead_letters WHERE path='stream' AND topic='" + stream + "'");
+    EXPECT_EQ(dead, 0) << stream;
+    for (size_t p = 0; p < hw[stream].size(); ++p) {
+      std::string where = " FROM " + table + " WHERE _partition=" + std::to_string(p);
+      int64_t rows = sql_int(db, "SELECT COUNT(*)" + where);
+      int64_t distinct = sql_int(db, "SELECT COUNT(DISTINCT _offset)" + where);
+      int64_t max_off = sql_int(db, "SELECT COALESCE(MAX(_offset), -1)" + where);
+      int64_t min_off = sql_int(db, "SELECT COALESCE(MIN(_offset), 0)" + where);
+      EXPECT_EQ(rows, hw[stream][p]) << stream << " partition " << p << ": rows vs log records";
+      EXPECT_EQ(distinct, rows) << stream << " partition " << p << ": duplicate offsets";
+      EXPECT_EQ(max_off, hw[stream][p] - 1) << stream << " partition " << p;
+      EXPECT_EQ(min_off, 0) << stream << " partition " << p;
+    }
+  }
+  sqlite3_close(db);
+}
+
+/// The lake holds every record of the batch topics exactly once, with no problem reported.
+inline void expect_lake_exactly_once(const std::string& data_dir, bool flushed) {
+  auto counts = log_counts(data_dir);
+  std::map<std::string, std::set<int64_t>> seen;
+  int64_t dups = 0, problems = 0;
+  std::string first_problem;
+  auto st = lake::read_lake(
+    data_dir + "/lake", uid,
+    [&](const lake::lake_record& r) {
+      if (!seen[r.topic].insert(r.offset).second) ++dups;
+    },
+    [&](const lake::lake_problem& p) {
+      if (problems++ == 0) first_problem = p.object_path + ": " + p.reason;
+    });
+  ASSERT_TRUE(st.ok()) << st.to_string();
+  EXPECT_EQ(dups, 0);
+  EXPECT_EQ(problems, 0) << first_problem;
+  for (const char* kind : {"pin", "geo", "user"}) {
+    std::string topic = uid + "." + kind;
+    const auto& offs = seen[topic];
+    if (!offs.empty()) {
+      EXPECT_EQ(*offs.begin(), 0) << topic;
+      EXPECT_EQ(*offs.rbegin(), static_cast<int64_t>(offs.size()) - 1) << topic << ": gap in the lake";
+    }
+    if (flushed) EXPECT_EQ(static_cast<int64_t>(offs.size()), counts[topic]) << topic;
+    else EXPECT_LE(static_cast<int64_t>(offs.size()), counts[topic]) << topic;
+  }
+}
+
+/// Lines of a CSV file, header excluded.
+inline int64_t csv_data_lines(const std::string& path) {
+  auto text = read_file(path);
+  int64_t n = 0;
+  for (char c : text) n += c == '\n';
+  return n > 0 ? n - 1 : 0;
+}
+
+} // namespace pinpipe::test

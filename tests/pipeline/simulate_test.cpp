@@ -1,0 +1,131 @@
+// `pinpipe simulate` end to end, as a real process: every path runs, and afterwards the
+// manifests, the log, the lake, the warehouse and the results agree record for record.
+#include <filesystem>
+#include <set>
+#include <sstream>
+
+#include "tests/pipeline/pipeline_checks.hpp"
+
+namespace fs = std::filesystem;
+using namespace pinpipe::test;
+
+namespace {
+
+struct manifest_line {
+  std::string destination;
+  std::string partition;
+  std::string position;
+  int64_t key = -1;
+};
+
+std::vector<manifest_line> read_manifest(const std::string& path) {
+  std::vector<manifest_line> out;
+  std::istringstream in(read_file(path));
+  std::string line;
+  std::getline(in, line); // header
+  EXPECT_EQ(line, "event,key,destination,partition,position");
+  while (std::getline(in, line)) {
+    std::vector<std::string> f;
+    std::stringstream ls(line);
+    std::string cell;
+    while (std::getline(ls, cell, ',')) f.push_back(cell);
+    if (f.size() != 5) {
+      ADD_FAILURE() << "bad manifest line: " << line;
+      continue;
+    }
+    out.push_back({f[2], f[3], f[4], std::stoll(f[1])});
+  }
+  return out;
+}
+
+/// Each manifest line names a distinct (destination, partition, position), and the number of
+/// lines per destination equals the records in that topic or stream.
+void expect_manifest_matches_log(const std::string& dir, const std::string& manifest,
+                                 const std::map<std::string, int64_t>& counts) {
+  auto lines = read_manifest(dir + "/manifests/" + manifest);
+  std::set<std::string> seen;
+  std::map<std::string, int64_t> per_dest;
+  for (const auto& l : lines) {
+    EXPECT_TRUE(seen.insert(l.destination + "|" + l.partition + "|" + l.position).second)
+      << "duplicate manifest position " << l.destination << " " << l.partition << " " << l.position;
+    ++per_dest[l.destination];
+  }
+  for (const auto& [dest, n] : per_dest) EXPECT_EQ(n, counts.at(dest)) << dest;
+}
+
+class Simulate : public ::testing::Test {
+protected:
+  temp_dir dir;
+  std::string data() const { return dir.path + "/data"; }
+  run_result simulate(int events, const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args{"simulate", "--data-dir", data(), "--events",
+                                  std::to_string(events), "--seed", "5", "--gateway-port", "0"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_pinpipe(args, std::chrono::seconds(150));
+  }
+};
+
+TEST_F(Simulate, EveryRecordSentReachesLogLakeAndStreamTablesExactlyOnce) {
+  auto r = simulate(60);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("=== pinpipe simulation summary ==="), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(": success"), std::string::npos) << r.out;
+
+  auto counts = log_counts(data());
+  for (const char* kind : {"pin", "geo", "user"}) {
+    EXPECT_EQ(counts[uid + "." + kind], 60) << kind;
+    EXPECT_EQ(counts["streaming-" + uid + "-" + kind], 60) << kind;
+  }
+  expect_manifest_matches_log(data(), "batch.csv", counts);
+  expect_manifest_matches_log(data(), "stream.csv", counts);
+  expect_stream_tables_exactly_once(data());
+  expect_lake_exactly_once(data(), /*flushed=*/true);
+
+  // One batch run, with the 9 query outputs; the batch tables keep one row per key.
+  std::vector<fs::path> runs;
+  for (const auto& e : fs::directory_iterator(data() + "/results")) runs.push_back(e.path());
+  ASSERT_EQ(runs.size(), 1u);
+  int csvs = 0;
+  for (const auto& e : fs::directory_iterator(runs[0])) csvs += e.path().extension() == ".csv";
+  EXPECT_EQ(csvs, 9);
+  std::set<int64_t> pin_keys;
+  for (const auto& l : read_manifest(data() + "/manifests/batch.csv"))
+    if (l.destination == uid + ".pin") pin_keys.insert(l.key);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2((data() + "/warehouse.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  EXPECT_EQ(sql_int(db, "SELECT COUNT(*) FROM pin_clean"), static_cast<int64_t>(pin_keys.size()));
+  EXPECT_EQ(sql_int(db, "SELECT COUNT(*) FROM batch_runs WHERE state='success'"), 1);
+  sqlite3_close(db);
+}
+
+TEST_F(Simulate, RunningAgainContinuesWhereTheLastRunStopped) {
+  ASSERT_EQ(simulate(30).exit_code, 0);
+  auto r = simulate(20, {"--transport", "direct"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("using existing source database"), std::string::npos);
+  auto counts = log_counts(data());
+  for (const char* kind : {"pin", "geo", "user"}) {
+    EXPECT_EQ(counts[uid + "." + kind], 50) << kind;
+    EXPECT_EQ(counts["streaming-" + uid + "-" + kind], 50) << kind;
+  }
+  expect_manifest_matches_log(data(), "batch.csv", counts);
+  expect_manifest_matches_log(data(), "stream.csv", counts);
+  expect_stream_tables_exactly_once(data());
+  expect_lake_exactly_once(data(), /*flushed=*/true);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2((data() + "/warehouse.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  EXPECT_EQ(sql_int(db, "SELECT COUNT(*) FROM batch_runs WHERE state='success'"), 2);
+  sqlite3_close(db);
+}
+
+TEST_F(Simulate, BadFlagsAreRejectedWithAMessageNamingTheFlag) {
+  auto r = simulate(10, {"--transport", "pigeon"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("--transport 'pigeon'"), std::string::npos) << r.err;
+  r = simulate(10, {"--rate", "fast"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("--rate 'fast'"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(data() + "/log")) << "a rejected run must not touch the data directory";
+}
+
+} // namespace
