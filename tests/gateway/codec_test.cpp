@@ -24,14 +24,14 @@ std::string hex(const std::array<uint8_t, 16>& d) {
 } // namespace
 
 TEST(Md5, MatchesRfc1321TestSuite) {
-  EXPECT_EQ(hex(md5("")), "d41d8cd98f00b204e9800998ecf8427e");
-  EXPECT_EQ(hex(md5("abc")), "900150983cd24fb0d6963f7d28e17f72");
-  EXPECT_EQ(hex(md5("message digest")), "f96b697d7cb7938d525a2f31aaf161d0");
+  EXPECT_EQ(hex(pinpipe::md5("")), "d41d8cd98f00b204e9800998ecf8427e");
+  EXPECT_EQ(hex(pinpipe::md5("abc")), "900150983cd24fb0d6963f7d28e17f72");
+  EXPECT_EQ(hex(pinpipe::md5("message digest")), "f96b697d7cb7938d525a2f31aaf161d0");
   EXPECT_EQ(
-      hex(md5("12345678901234567890123456789012345678901234567890123456789012345678901234567890")),
+      hex(pinpipe::md5("12345678901234567890123456789012345678901234567890123456789012345678901234567890")),
       "57edf4a22be3c955ac49da2e2107b67a");
   // 56 bytes: the length no longer fits the first padding block.
-  EXPECT_EQ(hex(md5(std::string(56, 'a'))), "3b0c8ac703f828b04c6c197006d17218");
+  EXPECT_EQ(hex(pinpipe::md5(std::string(56, 'a'))), "3b0c8ac703f828b04c6c197006d17218");
 }
 
 TEST(Base64, RoundTripsEveryLengthAndRejectsGarbage) {

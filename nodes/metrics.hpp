@@ -1,0 +1,84 @@
+// What `pinpipe status` reports, as plain values, and its two renderings: aligned tables
+// for people and the Prometheus text exposition format (version 0.0.4) for scrapers.
+// Also the aligned-table printer the batch / query commands share.
+//
+// Where it fits: cmd_status.cpp collects a status_snapshot (the node over ZeroMQ, the lake
+// directory, the warehouse file) and hands it to print_status or print_prometheus. Nothing
+// here does I/O other than writing to the given stream.
+//
+// Prometheus metrics (gauges; every name starts with pinpipe_):
+//   pinpipe_node_up                                          1 reachable, 0 not
+//   pinpipe_partition_log_start{topic,partition}             first stored offset
+//   pinpipe_partition_high_watermark{topic,partition}        next offset to be written
+//   pinpipe_partition_records{topic,partition}               high watermark - log start
+//   pinpipe_group_committed_offset{group,topic,partition}    a consumer group's position
+//   pinpipe_group_lag{group,topic,partition}                 high watermark - committed
+//   pinpipe_consumer_position{consumer,topic,partition}      connector (lake) / sink (tables)
+//   pinpipe_consumer_lag{consumer,topic,partition}           high watermark - position
+//   pinpipe_lake_objects / pinpipe_lake_records              in the lake directory
+//   pinpipe_warehouse_rows{table}                            rows per warehouse table
+//   pinpipe_batch_runs{state}                                attempts per state
+//   pinpipe_batch_last_success_timestamp_seconds             end of the last successful run
+//
+// Threading: plain functions over values.
+#pragma once
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "pipeline/batch/scheduler.hpp"
+
+namespace pinpipe::cli {
+
+/// Rows of text cells under a header, printed with every column padded to its widest cell;
+/// columns whose cells are all integers (or empty / "-") are right-aligned.
+struct text_table {
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+};
+void print_table(std::ostream& os, const text_table& t, const std::string& indent = "");
+
+struct partition_status {
+  std::string topic;
+  int32_t partition = 0;
+  bool is_stream = false;
+  int64_t log_start = 0;
+  int64_t high_watermark = 0;
+};
+
+/// A position that reads a partition: a consumer group's committed offset, the connector's
+/// position (offset after the last complete lake object) or the sink's (stream_positions).
+struct consumer_position {
+  std::string consumer; ///< group name, "connector (lake)" or "sink (stream tables)"
+  std::string topic;
+  int32_t partition = 0;
+  int64_t position = 0; ///< next offset it will read
+  int64_t lag = -1;     ///< high watermark - position; -1 when the node was not reachable
+};
+
+struct status_snapshot {
+  std::string data_dir;
+  std::string endpoint;
+  bool node_up = false;
+  std::string node_error; ///< why the node could not be asked
+  std::vector<partition_status> partitions;
+  std::vector<consumer_position> groups;    ///< consumer groups (from the node)
+  std::vector<consumer_position> pipeline;  ///< connector and sink (from local files)
+  int64_t lake_objects = 0, lake_records = 0;
+  std::string lake_dir;
+  std::vector<std::pair<std::string, int64_t>> tables; ///< -1 = table missing
+  std::string warehouse_path;
+  bool warehouse_exists = false;
+  std::vector<batch::run_record> runs; ///< the last few attempts, oldest first
+  int64_t runs_total = 0;
+};
+
+void print_status(std::ostream& os, const status_snapshot& s);
+void print_prometheus(std::ostream& os, const status_snapshot& s);
+
+/// batch_runs rows as a table: run id, scheduled, start, end, state, attempt, error.
+text_table runs_table(const std::vector<batch::run_record>& runs);
+
+} // namespace pinpipe::cli
