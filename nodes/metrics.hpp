@@ -1,6 +1,7 @@
 // What `pinpipe status` reports, as plain values, and its two renderings: aligned tables
 // for people and the Prometheus text exposition format (version 0.0.4) for scrapers.
-// Also the aligned-table printer the batch / query commands share.
+// Also the console helpers the other commands share: the aligned-table printer (batch runs,
+// query results) and the progress line of long work (gen-source, emulate, batch run).
 //
 // Where it fits: cmd_status.cpp collects a status_snapshot (the node over ZeroMQ, the lake
 // directory, the warehouse file) and hands it to print_status or print_prometheus. Nothing
@@ -23,6 +24,7 @@
 // Threading: plain functions over values.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <ostream>
 #include <string>
@@ -39,6 +41,25 @@ struct text_table {
   std::vector<std::vector<std::string>> rows;
 };
 void print_table(std::ostream& os, const text_table& t, const std::string& indent = "");
+
+/// Progress of long work: on a TTY one line rewritten in place ("\r"), otherwise a plain
+/// line at most every `interval` (so logs and CI output stay short), and always the last.
+class progress_line {
+public:
+  progress_line(std::ostream& os, bool tty,
+                std::chrono::milliseconds interval = std::chrono::milliseconds(2000));
+  /// Shows `text` (rate-limited unless `force`).
+  void update(const std::string& text, bool force = false);
+  /// Shows `text` as the final state and ends the line.
+  void finish(const std::string& text);
+
+private:
+  std::ostream& os_;
+  bool tty_;
+  std::chrono::milliseconds interval_;
+  std::chrono::steady_clock::time_point last_;
+  bool shown_ = false;
+};
 
 struct partition_status {
   std::string topic;
@@ -71,9 +92,12 @@ struct status_snapshot {
   std::vector<std::pair<std::string, int64_t>> tables; ///< -1 = table missing
   std::string warehouse_path;
   bool warehouse_exists = false;
-  std::vector<batch::run_record> runs; ///< the last few attempts, oldest first
-  int64_t runs_total = 0;
+  std::vector<batch::run_record> runs; ///< every attempt, oldest first (the table shows the
+                                       ///< last status_runs_shown)
 };
+
+/// Batch run attempts the table view shows (the newest ones).
+constexpr size_t status_runs_shown = 10;
 
 void print_status(std::ostream& os, const status_snapshot& s);
 void print_prometheus(std::ostream& os, const status_snapshot& s);

@@ -2,7 +2,8 @@
 # Sets up everything pinpipe needs on Debian 12 and builds it. Idempotent: packages already
 # present are not reinstalled and the build is incremental.
 #
-#   bash scripts/setup.sh            # install packages (as root) + configure + build into ./build
+#   bash scripts/setup.sh              # install packages (as root), configure, build the binary
+#   bash scripts/setup.sh all          # ... and every test and benchmark (scripts/test.sh does this)
 #   PINPIPE_BUILD_DIR=/tmp/b bash scripts/setup.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,8 +37,9 @@ fi
 
 build_dir="${PINPIPE_BUILD_DIR:-build}"
 jobs="${PINPIPE_JOBS:-2}"
-echo "setup: configuring and building into ${build_dir} (-j${jobs})"
+target="${1:-pinpipe}"
+echo "setup: configuring and building '${target}' into ${build_dir} (-j${jobs}; the first build takes several minutes)"
 cmake -S . -B "${build_dir}" -DCMAKE_BUILD_TYPE=RelWithDebInfo >"${build_dir}.cmake.log" 2>&1 || {
   cat "${build_dir}.cmake.log" >&2; echo "setup: error: cmake configure failed (log above)" >&2; exit 1; }
-cmake --build "${build_dir}" -j"${jobs}"
+cmake --build "${build_dir}" -j"${jobs}" --target "${target}"
 echo "setup: done; binary at ${build_dir}/nodes/pinpipe"
