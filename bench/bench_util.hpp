@@ -135,8 +135,7 @@ private:
 };
 
 /// Exits 2 with `usage` when `f` has flags outside `known`.
-inline void check_flags(const flags& f, const std::vector<std::string>& known,
-                        const char* usage) {
+inline void check_flags(const flags& f, const std::vector<std::string>& known, const char* usage) {
   auto u = f.unknown(known);
   if (u.empty()) return;
   std::fprintf(stderr, "unknown or bad flag '%s'\n%s\n", u.front().c_str(), usage);

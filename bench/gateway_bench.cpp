@@ -18,6 +18,7 @@
 
 #include "bench/bench_util.hpp"
 #include "bench/peers/bench_common.hpp"
+#include "common/logging.hpp"
 #include "gateway/gateway.hpp"
 #include "storage/log.hpp"
 
@@ -127,6 +128,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "bad flag value\n%s\n", usage);
     return 2;
   }
+  logging::init("warn");
   int rc = 0;
   for (const char* kind : {"memory", "file"})
     if (only.empty() || only == kind)

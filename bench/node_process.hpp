@@ -90,8 +90,9 @@ public:
     if (!fs::exists(cfg_path)) {
       std::ofstream cfg(cfg_path);
       cfg << "[node]\nlisten = \"tcp://127.0.0.1:0\"\ndata_dir = \"" << s_.work_dir
-          << "/data\"\nlog_level = \"" << s_.log_level << "\"\n\n[log]\nflush_max_delay_us = "
-          << s_.flush_max_delay_us << "\nsegment_bytes = " << s_.segment_bytes << "\n";
+          << "/data\"\nlog_level = \"" << s_.log_level
+          << "\"\n\n[log]\nflush_max_delay_us = " << s_.flush_max_delay_us
+          << "\nsegment_bytes = " << s_.segment_bytes << "\n";
       if (!cfg) return {errc::io_error, "cannot write " + cfg_path};
     }
     err_path_ = s_.work_dir + "/node-" + std::to_string(++starts_) + ".err";
@@ -133,8 +134,8 @@ public:
         continue;
       }
       endpoint_ = line.substr(at + 12, end - at - 12);
-      start_ms_ = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
-                      .count();
+      start_ms_ =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
       return {};
     }
     std::string tail = stderr_tail();

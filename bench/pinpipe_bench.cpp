@@ -159,8 +159,7 @@ struct window_run {
 };
 
 result<window_run> run_window(transport::client& c, const std::string& topic, int8_t acks,
-                              const bench::options& o, int batch,
-                              bench::record_generator& gen) {
+                              const bench::options& o, int batch, bench::record_generator& gen) {
   std::unordered_map<uint64_t, int> inflight; // correlation id -> records
   int outstanding = 0;
   uint64_t next = 0;
@@ -169,9 +168,9 @@ result<window_run> run_window(transport::client& c, const std::string& topic, in
   bool stop = false;
   for (;;) {
     while (!stop && next < o.records && outstanding < o.window) {
-      const int n = static_cast<int>(std::min<uint64_t>(
-          {static_cast<uint64_t>(batch), o.records - next,
-           static_cast<uint64_t>(std::max(1, o.window - outstanding))}));
+      const int n = static_cast<int>(
+          std::min<uint64_t>({static_cast<uint64_t>(batch), o.records - next,
+                              static_cast<uint64_t>(std::max(1, o.window - outstanding))}));
       auto req = make_produce(topic, acks);
       for (int k = 0; k < n; ++k)
         add_record(req, gen.make(next + static_cast<uint64_t>(k)));
@@ -221,11 +220,11 @@ result<readback_run> read_back(transport::client& c, const std::string& topic, u
   // 420-byte values plus the log's per-record overhead; a short answer is simply continued.
   const int32_t max_bytes = static_cast<int32_t>(std::min<int64_t>(chunk * 520, 64 << 20));
   struct piece {
-    int64_t next, end;              // offsets still wanted: [next, end)
+    int64_t next, end;               // offsets still wanted: [next, end)
     std::vector<std::string> values; // what arrived, in order
     bool done = false;
   };
-  std::map<int64_t, piece> chunks; // by first offset
+  std::map<int64_t, piece> chunks;                // by first offset
   std::unordered_map<uint64_t, int64_t> inflight; // correlation id -> chunk start
   int64_t next_chunk = 0;
   auto send = [&](int64_t start) -> status {
@@ -293,8 +292,7 @@ int suite_run(const bench::options& o, const extra_flags& x, const std::string& 
   if (auto st = create_topic(**c, topic); !st) return fail("create topic: " + st.to_string());
   auto start_hw = high_watermark(**c, topic);
   if (!start_hw) return fail(start_hw.error().to_string());
-  if (*start_hw != 0)
-    return fail("topic '" + topic + "' is not empty; give another --stream name");
+  if (*start_hw != 0) return fail("topic '" + topic + "' is not empty; give another --stream name");
 
   bench::record_generator gen(o.seed);
   bench::run_result res;
@@ -331,8 +329,8 @@ int suite_run(const bench::options& o, const extra_flags& x, const std::string& 
   if (!res.check_ok) std::fprintf(stderr, "pinpipe_bench: %s\n", rb->check.to_string().c_str());
   if (node) {
     const auto after = node->rss();
-    bench::print_figure("pinpipe_node", std::string("footprint-") + o.tier + "-" +
-                                            bench::to_string(o.mode),
+    bench::print_figure("pinpipe_node",
+                        std::string("footprint-") + o.tier + "-" + bench::to_string(o.mode),
                         {{"start_ms", bench::num(node->start_ms())},
                          {"rss_under_load_mb", bench::num(under_load.rss_mb)},
                          {"peak_rss_mb", bench::num(std::max(after.peak_mb, under_load.peak_mb))}});
@@ -533,12 +531,13 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "node pid %d on %s: start -> serving %.0f ms, idle RSS %.1f MB\n",
                  static_cast<int>(node->pid()), node->endpoint().c_str(), node->start_ms(),
                  idle.rss_mb);
-    bench::print_figure("pinpipe_node", "idle",
-                        {{"start_ms", bench::num(node->start_ms())},
-                         {"idle_rss_mb", bench::num(idle.rss_mb)}});
+    bench::print_figure(
+        "pinpipe_node", "idle",
+        {{"start_ms", bench::num(node->start_ms())}, {"idle_rss_mb", bench::num(idle.rss_mb)}});
     endpoint = node->endpoint();
   }
-  const int rc = x.matrix ? matrix_run(x, endpoint, node.get()) : suite_run(o, x, endpoint, node.get());
+  const int rc =
+      x.matrix ? matrix_run(x, endpoint, node.get()) : suite_run(o, x, endpoint, node.get());
   if (node) node->stop();
   return rc;
 }

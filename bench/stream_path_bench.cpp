@@ -154,9 +154,7 @@ struct node_under_test {
     if (log) log->close();
   }
 
-  std::string warehouse_path() const {
-    return actors::data_paths::of(dir.path(), cfg).warehouse;
-  }
+  std::string warehouse_path() const { return actors::data_paths::of(dir.path(), cfg).warehouse; }
 };
 
 /// A read-only connection to the warehouse (WAL: sees committed data only).
@@ -379,8 +377,7 @@ int latency(node_under_test& n, double rate, double seconds) {
   done = true;
   poller.join();
   if (!st.ok() || !poll_error.empty()) {
-    std::fprintf(stderr, "latency run failed: %s %s\n", st.to_string().c_str(),
-                 poll_error.c_str());
+    std::fprintf(stderr, "latency run failed: %s %s\n", st.to_string().c_str(), poll_error.c_str());
     return 2;
   }
   auto s = bench::summarize_ns(lat_ns);
@@ -413,10 +410,9 @@ int main(int argc, char** argv) {
   const double lat_secs = f.dbl("--latency-seconds", quick ? 2 : 10);
   const long long cleaners = f.integer("--cleaners", 1);
   const std::string only = f.str("--only", "");
-  bench::check_flags(f,
-                     {"--events", "--batch", "--rate", "--latency-seconds", "--cleaners",
-                      "--quick", "--only"},
-                     usage);
+  bench::check_flags(
+      f, {"--events", "--batch", "--rate", "--latency-seconds", "--cleaners", "--quick", "--only"},
+      usage);
   if (events <= 0 || batch <= 0 || rate <= 0 || lat_secs <= 0 || cleaners <= 0 ||
       (!only.empty() && only != "throughput" && only != "latency")) {
     std::fprintf(stderr, "bad flag value\n%s\n", usage);

@@ -109,8 +109,8 @@ broker_sender::produce(const std::string& destination, emulator::mode mode, int3
   auto resp = transport::request(*client_, req, opt_.timeout_ms);
   status err;
   if (!resp)
-    err = status{resp.error().code(), "sending to '" + destination + "' at " +
-                                          client_->endpoint() + ": " + resp.error().message()};
+    err = status{resp.error().code(), "sending to '" + destination + "' at " + client_->endpoint() +
+                                          ": " + resp.error().message()};
   else if (auto st = m::status_of(*resp); !st)
     err = status{st.code(), "sending to '" + destination + "' failed: " + st.message()};
   if (!err.ok()) {

@@ -49,6 +49,8 @@ public:
   /// Partition count of a destination (cached after the first describe_topic).
   result<int32_t> partitions_of(const std::string& destination);
   int64_t producer_id() const { return producer_id_; }
+  /// Changes the per-request timeout (tests use 0 to make a stored request look failed).
+  void set_timeout_ms(int timeout_ms) { opt_.timeout_ms = timeout_ms; }
 
 private:
   /// A produce that failed: its values are resent with the same sequence on retry.
@@ -58,17 +60,17 @@ private:
   };
   using partition_key = std::pair<std::string, int32_t>;
 
-  result<std::vector<emulator::sent_record>>
-  produce(const std::string& destination, emulator::mode m, int32_t partition,
-          const std::vector<std::string>& values);
+  result<std::vector<emulator::sent_record>> produce(const std::string& destination,
+                                                     emulator::mode m, int32_t partition,
+                                                     const std::vector<std::string>& values);
   void new_producer_id();
 
   std::unique_ptr<transport::client> client_;
   options opt_;
   int64_t producer_id_ = 0;
-  std::map<std::string, int32_t> partitions_;          ///< destination -> partition count
-  std::map<partition_key, int32_t> next_sequence_;     ///< next sequence per partition
-  std::map<partition_key, failed_batch> failed_;       ///< the last failed batch per partition
+  std::map<std::string, int32_t> partitions_;      ///< destination -> partition count
+  std::map<partition_key, int32_t> next_sequence_; ///< next sequence per partition
+  std::map<partition_key, failed_batch> failed_;   ///< the last failed batch per partition
 };
 
 } // namespace pinpipe::cli

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "actors/pipeline_runtime.hpp"
+#include "common/logging.hpp"
 #include "nodes/command.hpp"
 #include "nodes/metrics.hpp"
 #include "pipeline/source/source_db.hpp"
@@ -30,6 +31,7 @@ int run_gen_source(const common_options& common, const gen_source_flags& f) {
       return fail(st);
   if (f.rows <= 0) return fail("--rows must be positive", "give the number of rows per table");
   if (f.seed < 0) return fail("--seed must be >= 0", "give a non-negative seed");
+  logging::init("warn"); // the terminal shows progress; warnings and errors only
   const auto paths = actors::data_paths::of(cfg->node.data_dir, *cfg);
   std::error_code ec;
   if (fs::exists(paths.source, ec) && !f.force)
@@ -40,8 +42,8 @@ int run_gen_source(const common_options& common, const gen_source_flags& f) {
     return fail("cannot create data directory " + paths.root + ": " + ec.message(),
                 "choose another --data-dir");
 
-  std::cout << "generating " << paths.source << " (" << f.rows << " rows per table, seed "
-            << f.seed << ")" << std::endl;
+  std::cout << "generating " << paths.source << " (" << f.rows << " rows per table, seed " << f.seed
+            << ")" << std::endl;
   progress_line progress(std::cout, isatty(STDOUT_FILENO));
   source::gen_options g;
   g.path = paths.source;
@@ -67,8 +69,7 @@ command make_gen_source_command(const std::shared_ptr<common_options>& common) {
   c.options = {
       {"--data-dir", "data directory (default: [node] data_dir, ./data)", &f->data_dir},
       {"--rows", "rows per table, keys 0..rows-1 (default 11153)", &f->rows},
-      {"--seed", "generator seed; same seed and rows give identical tables (default 1)",
-       &f->seed},
+      {"--seed", "generator seed; same seed and rows give identical tables (default 1)", &f->seed},
       {"--force", "replace an existing source.db", &f->force},
   };
   c.run = [common, f] { return run_gen_source(*common, *f); };

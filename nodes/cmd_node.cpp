@@ -1,6 +1,9 @@
 // `pinpipe node --config FILE [--data-dir DIR] [--listen ADDR]`: runs one node until
 // SIGINT/SIGTERM. The startup sequence is fixed and numbered below; shutdown runs it
 // backwards so that every acknowledged record is flushed before the process exits.
+// Besides the broker, the node runs the pipeline roles its config lists in [node] roles
+// (gateway, connector, cleaner/sink, scheduler: actors/pipeline_runtime.hpp).
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <iostream>
@@ -10,6 +13,7 @@
 #include <caf/send.hpp>
 
 #include "actors/broker_actor.hpp"
+#include "actors/pipeline_runtime.hpp"
 #include "actors/type_ids.hpp"
 #include "common/logging.hpp"
 #include "nodes/command.hpp"
@@ -77,6 +81,32 @@ status create_default_topics(storage::log_store& log, const config::config& cfg)
   return {};
 }
 
+bool has_role(const config::config& cfg, const std::string& role) {
+  return std::find(cfg.node.roles.begin(), cfg.node.roles.end(), role) != cfg.node.roles.end();
+}
+
+/// The pipeline roles of [node] roles as runtime options; `any` = at least one is listed.
+actors::runtime_options pipeline_roles(const config::config& cfg, bool* any) {
+  actors::runtime_options ro;
+  ro.cfg = cfg;
+  ro.data_dir = cfg.node.data_dir;
+  ro.gateway = has_role(cfg, "gateway");
+  ro.connector = has_role(cfg, "connector");
+  ro.streams = has_role(cfg, "cleaner") || has_role(cfg, "sink"); // readers + cleaner + sink
+  ro.scheduler = has_role(cfg, "scheduler");
+  *any = ro.gateway || ro.connector || ro.streams || ro.scheduler;
+  return ro;
+}
+
+std::string roles_text(const actors::runtime_options& ro) {
+  std::string out;
+  for (auto [on, name] :
+       {std::pair{ro.gateway, "gateway"}, std::pair{ro.connector, "connector"},
+        std::pair{ro.streams, "cleaner+sink"}, std::pair{ro.scheduler, "scheduler"}})
+    if (on) out += (out.empty() ? "" : ", ") + std::string(name);
+  return out;
+}
+
 int run_node(const common_options& common, const node_flags& flags) {
   // 0. Block SIGINT/SIGTERM before any thread exists; every thread inherits the mask and
   //    the main thread takes them with sigwait() in step 7.
@@ -123,31 +153,61 @@ int run_node(const common_options& common, const node_flags& flags) {
     caf::actor router;
     auto handler = node::make_request_handler(sys, broker, &router);
 
-    // 6. The transport thread.
+    // 6. The pipeline roles of [node] roles, over the same log (after the broker, before
+    //    the transport thread).
+    bool pipeline_wanted = false;
+    auto roles = pipeline_roles(*cfg, &pipeline_wanted);
+    std::unique_ptr<actors::pipeline_runtime> pipeline;
+    for (const char* manual : {"emulator", "query"})
+      if (has_role(*cfg, manual))
+        log->info("role '{}' has no resident part: use `pinpipe {}`", manual,
+                  std::string(manual) == "emulator" ? "emulate" : "query");
+    if (pipeline_wanted) {
+      auto rt = actors::pipeline_runtime::start(sys, *lg, roles);
+      if (rt)
+        pipeline = std::move(*rt);
+      else
+        exit_code = fail(rt.error());
+    }
+
+    // 7. The transport thread.
     transport::server_options sopts;
     sopts.endpoint = cfg->node.listen;
     sopts.curve_secret_key = cfg->node.curve_secret_key;
     sopts.curve_public_key = cfg->node.curve_public_key;
     transport::server server(sopts, handler);
-    if (auto st = server.start(); !st) {
+    if (exit_code != 0) {
+      // a pipeline role failed to start: do not serve
+    } else if (auto st = server.start(); !st) {
       exit_code = fail(st);
     } else {
       std::cout << "pinpipe node " << cfg->node.id << " serving on " << server.endpoint()
                 << " (data " << cfg->node.data_dir << ")" << std::endl;
+      if (pipeline) {
+        std::cout << "pipeline roles: " << roles_text(roles) << std::endl;
+        if (roles.gateway) {
+          auto host = cfg->gateway.listen.substr(0, cfg->gateway.listen.rfind(':'));
+          if (host == "0.0.0.0" || host == "*") host = "127.0.0.1";
+          std::cout << "gateway listening on http://" << host << ":" << pipeline->gateway_port()
+                    << " (REST Proxy v2 + Kinesis)" << std::endl;
+        }
+      }
 
-      // 7. Serve until SIGINT or SIGTERM.
+      // 8. Serve until SIGINT or SIGTERM.
       int sig = 0;
       sigwait(&signals, &sig);
       log->info("signal {} received, shutting down", sig);
     }
 
-    // 8. Shutdown, in reverse: stop taking requests, stop the actors.
+    // 9. Shutdown, in reverse: stop taking requests, stop the pipeline roles (the connector
+    //    writes its partly full objects, the sink closes the warehouse), stop the broker.
     server.stop();
+    if (pipeline) pipeline->stop();
     caf::anon_send_exit(router, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(broker, caf::exit_reason::user_shutdown);
     sys.await_all_actors_done();
   }
-  // 9. Flush and close the log last: every acknowledged record is on disk.
+  // 10. Flush and close the log last: every acknowledged record is on disk.
   lg->close();
   log->info("node {} stopped", cfg->node.id);
   return exit_code;
@@ -159,7 +219,7 @@ command make_node_command(const std::shared_ptr<common_options>& common) {
   auto flags = std::make_shared<node_flags>();
   command c;
   c.name = "node";
-  c.help = "run a node: the log broker serving the log API on [node] listen";
+  c.help = "run a node: the log broker on [node] listen, plus the pipeline roles of [node] roles";
   c.options = {
       {"--data-dir", "data directory (overrides [node] data_dir)", &flags->data_dir},
       {"--listen", "ZeroMQ endpoint to serve on, e.g. tcp://127.0.0.1:7070 (port 0 = any)",

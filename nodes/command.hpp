@@ -57,6 +57,11 @@ command make_produce_command(const std::shared_ptr<common_options>& common);
 command make_consume_command(const std::shared_ptr<common_options>& common);
 command make_keygen_command(const std::shared_ptr<common_options>& common);
 command make_simulate_command(const std::shared_ptr<common_options>& common);
+command make_gen_source_command(const std::shared_ptr<common_options>& common);
+command make_emulate_command(const std::shared_ptr<common_options>& common);
+command make_batch_command(const std::shared_ptr<common_options>& common);
+command make_query_command(const std::shared_ptr<common_options>& common);
+command make_status_command(const std::shared_ptr<common_options>& common);
 
 // -- helpers for command implementations --------------------------------------------------
 

@@ -7,13 +7,18 @@ namespace pinpipe::cli {
 
 std::vector<command_factory> command_table() {
   return {
-      make_node_command,    // pinpipe node      (cmd_node.cpp)
-      make_topics_command,  // pinpipe topics …  (cmd_topics.cpp)
-      make_produce_command, // pinpipe produce   (cmd_produce.cpp)
-      make_consume_command, // pinpipe consume   (cmd_consume.cpp)
-      make_keygen_command,  // pinpipe keygen    (cmd_keygen.cpp)
-      make_simulate_command, // pinpipe simulate (cmd_simulate.cpp)
-      // Add new subcommands here (gen-source, emulate, batch, query, status, bench).
+      make_node_command,       // pinpipe node      (cmd_node.cpp)
+      make_topics_command,     // pinpipe topics …  (cmd_topics.cpp)
+      make_produce_command,    // pinpipe produce   (cmd_produce.cpp)
+      make_consume_command,    // pinpipe consume   (cmd_consume.cpp)
+      make_keygen_command,     // pinpipe keygen    (cmd_keygen.cpp)
+      make_simulate_command,   // pinpipe simulate (cmd_simulate.cpp)
+      make_gen_source_command, // pinpipe gen-source (cmd_gen_source.cpp)
+      make_emulate_command,    // pinpipe emulate    (cmd_emulate.cpp)
+      make_batch_command,      // pinpipe batch …    (cmd_batch.cpp)
+      make_query_command,      // pinpipe query      (cmd_query.cpp)
+      make_status_command,     // pinpipe status     (cmd_status.cpp)
+      // Add new subcommands here (bench).
   };
 }
 

@@ -69,17 +69,20 @@ void progress_line::update(const std::string& text, bool force) {
     os_ << "\r\033[K" << text << std::flush;
   } else {
     if (!force && now - last_ < interval_) return;
-    os_ << text << std::endl;
+    if (text != last_text_) os_ << text << std::endl;
   }
   last_ = now;
+  last_text_ = text;
   shown_ = true;
 }
 
 void progress_line::finish(const std::string& text) {
   if (tty_)
     os_ << "\r\033[K" << text << std::endl;
-  else
+  else if (text != last_text_)
     os_ << text << std::endl;
+  last_text_.clear();
+  shown_ = false;
 }
 
 void print_table(std::ostream& os, const text_table& t, const std::string& indent) {
@@ -153,8 +156,8 @@ void print_status(std::ostream& os, const status_snapshot& s) {
     text_table t;
     t.header = {"CONSUMER", "TOPIC", "PARTITION", "POSITION", "LAG"};
     for (const auto& p : ps)
-      t.rows.push_back({p.consumer, p.topic, num(p.partition), num(p.position),
-                        p.lag < 0 ? "-" : num(p.lag)});
+      t.rows.push_back(
+          {p.consumer, p.topic, num(p.partition), num(p.position), p.lag < 0 ? "-" : num(p.lag)});
     print_table(os, t, "  ");
   };
   if (s.node_up) positions("consumer groups (committed offsets)", s.groups);
@@ -210,7 +213,7 @@ void print_prometheus(std::ostream& os, const status_snapshot& s) {
       w.sample("pinpipe_group_committed_offset",
                {{"group", g.consumer}, {"topic", g.topic}, {"partition", num(g.partition)}},
                g.position);
-    w.family("pinpipe_group_lag", "high watermark - committed offset");
+    if (s.node_up) w.family("pinpipe_group_lag", "high watermark - committed offset");
     for (const auto& g : s.groups)
       if (g.lag >= 0)
         w.sample("pinpipe_group_lag",
@@ -222,12 +225,11 @@ void print_prometheus(std::ostream& os, const status_snapshot& s) {
     w.family("pinpipe_consumer_position",
              "next offset of the connector (lake) or the sink (stream tables)");
     for (const auto& p : s.pipeline)
-      w.sample("pinpipe_consumer_position",
-               {{"consumer", consumer(p.consumer)},
-                {"topic", p.topic},
-                {"partition", num(p.partition)}},
-               p.position);
-    w.family("pinpipe_consumer_lag", "high watermark - consumer position");
+      w.sample(
+          "pinpipe_consumer_position",
+          {{"consumer", consumer(p.consumer)}, {"topic", p.topic}, {"partition", num(p.partition)}},
+          p.position);
+    if (s.node_up) w.family("pinpipe_consumer_lag", "high watermark - consumer position");
     for (const auto& p : s.pipeline)
       if (p.lag >= 0)
         w.sample("pinpipe_consumer_lag",

@@ -59,6 +59,7 @@ private:
   std::chrono::milliseconds interval_;
   std::chrono::steady_clock::time_point last_;
   bool shown_ = false;
+  std::string last_text_; ///< the last line printed (finish() does not repeat it)
 };
 
 struct partition_status {
@@ -85,8 +86,8 @@ struct status_snapshot {
   bool node_up = false;
   std::string node_error; ///< why the node could not be asked
   std::vector<partition_status> partitions;
-  std::vector<consumer_position> groups;    ///< consumer groups (from the node)
-  std::vector<consumer_position> pipeline;  ///< connector and sink (from local files)
+  std::vector<consumer_position> groups;   ///< consumer groups (from the node)
+  std::vector<consumer_position> pipeline; ///< connector and sink (from local files)
   int64_t lake_objects = 0, lake_records = 0;
   std::string lake_dir;
   std::vector<std::pair<std::string, int64_t>> tables; ///< -1 = table missing

@@ -40,8 +40,8 @@ TEST(StreamCrash, KilledRepeatedlyWhileStreamingEachRecordBecomesExactlyOneRow) 
                         "direct", "--skip-batch", "--gateway-port", "0"},
                        std::chrono::seconds(120));
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  expect_stream_tables_exactly_once(data);
-  expect_lake_exactly_once(data, /*flushed=*/true);
+  EXPECT_EQ(expect_stream_tables_exactly_once(data), 0);
+  EXPECT_EQ(expect_lake_exactly_once(data, /*flushed=*/true), 0);
 }
 
 } // namespace

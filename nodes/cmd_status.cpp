@@ -1,0 +1,277 @@
+// `pinpipe status [--broker E] [--data-dir D] [--prometheus]`: one view of the pipeline.
+// From the node (ZeroMQ: list_topics, fetch of "__consumer_offsets" to find the groups,
+// fetch_offsets per group): every partition's log start and high watermark, and each consumer
+// group's committed offsets and lag. From local files: the connector's position per batch
+// partition (the offset after the last complete lake object) and the sink's per stream shard
+// (warehouse table stream_positions), with their lag; lake objects and records; warehouse
+// table counts; the last batch runs. When the node does not answer, says so and prints the
+// local parts. --prometheus prints the same as Prometheus text (nodes/metrics.hpp).
+// Reads only: opens the warehouse read-only and never creates a file.
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <iterator>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include <sqlite3.h>
+
+#include "actors/pipeline_runtime.hpp"
+#include "common/logging.hpp"
+#include "nodes/command.hpp"
+#include "nodes/metrics.hpp"
+#include "pipeline/batch/scheduler.hpp"
+#include "pipeline/lake/lake_layout.hpp"
+
+namespace fs = std::filesystem;
+
+namespace pinpipe::cli {
+namespace {
+
+namespace m = pinpipe::messages;
+
+struct status_flags {
+  std::string data_dir;
+  bool prometheus = false;
+  int32_t timeout_ms = 3000;
+};
+
+constexpr const char* consumer_offsets_topic = "__consumer_offsets";
+
+int64_t count_lines(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::count(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>(), '\n');
+}
+
+/// (topic, partition) -> next offset after the last complete lake object; counts objects and
+/// records on the way.
+std::map<std::pair<std::string, int32_t>, int64_t> scan_lake(status_snapshot& s) {
+  std::map<std::pair<std::string, int32_t>, int64_t> next;
+  std::error_code ec;
+  const fs::path topics = fs::path(s.lake_dir) / "topics";
+  if (!fs::is_directory(topics, ec)) return next;
+  for (const auto& t : fs::directory_iterator(topics, ec)) {
+    if (!t.is_directory()) continue;
+    const std::string topic = t.path().filename().string();
+    for (const auto& p : fs::directory_iterator(t.path(), ec)) {
+      auto partition = lake::parse_partition_dir_name(p.path().filename().string());
+      if (!partition || !p.is_directory()) continue;
+      int64_t last_start = -1, last_lines = 0;
+      for (const auto& o : fs::directory_iterator(p.path(), ec)) {
+        auto start = lake::parse_object_file_name(o.path().filename().string(), topic, *partition);
+        if (!start) continue;
+        const int64_t lines = count_lines(o.path());
+        ++s.lake_objects;
+        s.lake_records += lines;
+        if (*start > last_start) {
+          last_start = *start;
+          last_lines = lines;
+        }
+      }
+      next[{topic, *partition}] = last_start < 0 ? 0 : last_start + last_lines;
+    }
+  }
+  return next;
+}
+
+/// The warehouse read-only: table counts, stream positions. Missing tables count -1.
+void read_warehouse(status_snapshot& s, const std::string& uid,
+                    std::map<std::pair<std::string, int32_t>, int64_t>& positions) {
+  std::error_code ec;
+  s.warehouse_exists = fs::exists(s.warehouse_path, ec);
+  if (!s.warehouse_exists) return;
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(s.warehouse_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    sqlite3_close(db);
+    s.warehouse_exists = false;
+    return;
+  }
+  sqlite3_busy_timeout(db, 5000);
+  auto query = [&](const std::string& sql, const std::function<void(sqlite3_stmt*)>& row) {
+    sqlite3_stmt* st = nullptr;
+    bool ok = sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK;
+    while (ok && sqlite3_step(st) == SQLITE_ROW)
+      row(st);
+    sqlite3_finalize(st);
+    return ok;
+  };
+  for (const std::string& t :
+       {uid + "_pin_table", uid + "_geo_table", uid + "_user_table", std::string("pin_clean"),
+        std::string("geo_clean"), std::string("user_clean"), std::string("dead_letters")}) {
+    int64_t n = -1;
+    query("SELECT COUNT(*) FROM \"" + t + "\"",
+          [&](sqlite3_stmt* st) { n = sqlite3_column_int64(st, 0); });
+    s.tables.emplace_back(t, n);
+  }
+  query("SELECT topic, partition, next_offset FROM stream_positions", [&](sqlite3_stmt* st) {
+    const auto* topic = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    positions[{topic ? topic : "", sqlite3_column_int(st, 1)}] = sqlite3_column_int64(st, 2);
+  });
+  query("SELECT run_id, dag_id, scheduled_time, start_time, end_time, state, attempt, error "
+        "FROM batch_runs WHERE dag_id = '" +
+            uid + "_dag' ORDER BY scheduled_time, run_id, attempt",
+        [&](sqlite3_stmt* st) {
+          auto text = [&](int c) {
+            const auto* v = reinterpret_cast<const char*>(sqlite3_column_text(st, c));
+            return std::string(v ? v : "");
+          };
+          batch::run_record r{
+              text(0), text(1), text(2), text(3), text(4), text(5), sqlite3_column_int(st, 6),
+              text(7)};
+          s.runs.push_back(std::move(r));
+        });
+  sqlite3_close(db);
+}
+
+/// Group names from the keys "<group>/<topic>/<partition>" of __consumer_offsets.
+result<std::set<std::string>> group_names(transport::client& c, const m::wire_topic_info& t,
+                                          int timeout_ms) {
+  std::set<std::string> groups;
+  if (t.partitions.empty()) return groups;
+  offset_t next = t.partitions[0].log_start;
+  const offset_t end = t.partitions[0].high_watermark;
+  for (int round = 0; next < end && round < 256; ++round) {
+    m::fetch_request req;
+    req.topic = t.name;
+    req.partition = t.partitions[0].id;
+    req.offset = next;
+    auto resp = transport::request(c, req, timeout_ms);
+    if (!resp) return resp.error();
+    if (auto st = m::status_of(*resp); !st) return st;
+    if (resp->records.empty()) break;
+    for (const auto& r : resp->records) {
+      next = r.offset + 1;
+      const auto& key = r.record.key;
+      auto b = key.rfind('/');
+      if (b == std::string::npos || b == 0) continue;
+      auto a = key.rfind('/', b - 1);
+      if (a == std::string::npos || a == 0) continue;
+      groups.insert(key.substr(0, a));
+    }
+  }
+  return groups;
+}
+
+/// Asks the node; on failure fills node_error and leaves the node parts empty.
+void ask_node(const common_options& common, const status_flags& f, status_snapshot& s) {
+  auto c = connect_broker(common);
+  if (!c) {
+    s.node_error = c.error().to_string();
+    return;
+  }
+  s.endpoint = (*c)->endpoint();
+  auto topics = transport::request(**c, m::list_topics_request{}, f.timeout_ms);
+  if (!topics) {
+    s.node_error = topics.error().code() == errc::timeout
+                       ? "no answer within " + std::to_string(f.timeout_ms) +
+                             " ms; start it with `pinpipe node`"
+                       : topics.error().to_string();
+    return;
+  }
+  if (auto st = m::status_of(*topics); !st) {
+    s.node_error = st.to_string();
+    return;
+  }
+  s.node_up = true;
+  std::map<std::pair<std::string, int32_t>, int64_t> hw;
+  const m::wire_topic_info* offsets_topic = nullptr;
+  for (const auto& t : topics->topics) {
+    if (t.name == consumer_offsets_topic) offsets_topic = &t;
+    if (t.name.rfind("__", 0) == 0) continue;
+    for (const auto& p : t.partitions) {
+      s.partitions.push_back(
+          {t.name, p.id.get(), t.config.is_stream, p.log_start.get(), p.high_watermark.get()});
+      hw[{t.name, p.id.get()}] = p.high_watermark.get();
+    }
+  }
+  std::sort(s.partitions.begin(), s.partitions.end(),
+            [](const partition_status& a, const partition_status& b) {
+              return std::tie(a.topic, a.partition) < std::tie(b.topic, b.partition);
+            });
+  if (!offsets_topic) return;
+  auto groups = group_names(**c, *offsets_topic, request_timeout_ms);
+  if (!groups) {
+    logging::get("cli")->warn("cannot read the consumer groups: {}", groups.error().to_string());
+    return;
+  }
+  for (const auto& g : *groups) {
+    auto offs = transport::request(**c, m::fetch_offsets_request{m::protocol_version, g},
+                                   request_timeout_ms);
+    if (!offs || !m::status_of(*offs).ok()) continue;
+    for (const auto& o : offs->offsets) {
+      auto it = hw.find({o.topic, o.partition.get()});
+      s.groups.push_back({g, o.topic, o.partition.get(), o.offset.get(),
+                          it == hw.end() ? -1 : it->second - o.offset.get()});
+    }
+  }
+}
+
+int run_status(const common_options& common, const status_flags& f) {
+  auto cfg = load_config(common);
+  if (!cfg) return fail(cfg.error());
+  if (!f.data_dir.empty())
+    if (auto st = config::apply_override(*cfg, "node", "data_dir", f.data_dir); !st)
+      return fail(st);
+  logging::init("error");
+  const auto paths = actors::data_paths::of(cfg->node.data_dir, *cfg);
+  const auto& uid = cfg->pipeline.user_id;
+
+  status_snapshot s;
+  s.data_dir = fs::absolute(paths.root).lexically_normal().string();
+  s.endpoint = common.broker.empty() ? cfg->node.listen : common.broker;
+  s.lake_dir = paths.lake;
+  s.warehouse_path = paths.warehouse;
+  ask_node(common, f, s);
+
+  // The pipeline's own consumers: connector -> lake (batch topics), sink -> stream tables.
+  auto lake_next = scan_lake(s);
+  std::map<std::pair<std::string, int32_t>, int64_t> sink_next;
+  read_warehouse(s, uid, sink_next);
+  if (s.node_up) { // partitions nothing has read yet start at 0
+    for (const auto& p : s.partitions) {
+      if (lake::topic_matches_uid(p.topic, uid)) lake_next.insert({{p.topic, p.partition}, 0});
+      if (p.topic.rfind("streaming-" + uid + "-", 0) == 0)
+        sink_next.insert({{p.topic, p.partition}, 0});
+    }
+  }
+  std::map<std::pair<std::string, int32_t>, int64_t> hw;
+  for (const auto& p : s.partitions)
+    hw[{p.topic, p.partition}] = p.high_watermark;
+  auto add = [&](const std::string& who,
+                 const std::map<std::pair<std::string, int32_t>, int64_t>& ps) {
+    for (const auto& [tp, pos] : ps) {
+      auto it = hw.find(tp);
+      s.pipeline.push_back(
+          {who, tp.first, tp.second, pos, s.node_up && it != hw.end() ? it->second - pos : -1});
+    }
+  };
+  add("connector (lake)", lake_next);
+  add("sink (stream tables)", sink_next);
+
+  if (f.prometheus)
+    print_prometheus(std::cout, s);
+  else
+    print_status(std::cout, s);
+  return 0;
+}
+
+} // namespace
+
+command make_status_command(const std::shared_ptr<common_options>& common) {
+  auto f = std::make_shared<status_flags>();
+  command c;
+  c.name = "status";
+  c.help = "offsets, consumer lag, lake, warehouse counts and batch runs in one view";
+  c.options = {
+      {"--data-dir", "data directory with lake/ and warehouse.db (default ./data)", &f->data_dir},
+      {"--prometheus", "print Prometheus text format instead of tables", &f->prometheus},
+      {"--timeout-ms", "how long to wait for the node (default 3000)", &f->timeout_ms},
+  };
+  c.run = [common, f] { return run_status(*common, *f); };
+  return c;
+}
+
+} // namespace pinpipe::cli
