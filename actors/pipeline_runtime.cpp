@@ -165,11 +165,9 @@ status pipeline_runtime::impl::start() {
     s.schedule.schedule = cfg.scheduler.schedule;
     s.schedule.retries = cfg.scheduler.retries;
     s.schedule.retry_delay_s = cfg.scheduler.retry_delay_s;
-    if (!cfg.scheduler.start_date.empty()) {
-      auto t = batch::parse_utc(cfg.scheduler.start_date);
-      if (!t) return status{errc::invalid_config, "[scheduler] start_date: " + t.error().message()};
-      s.schedule.start_date = *t;
-    }
+    auto start = batch::start_date_setting(cfg.scheduler.start_date);
+    if (!start) return start.error();
+    s.schedule.start_date = *start;
     s.automatic = opt.scheduler_automatic;
     auto lake_dir = paths.lake;
     auto results_dir = paths.results;
@@ -193,7 +191,8 @@ status pipeline_runtime::impl::start() {
                    std::to_string(report->duplicates_dropped) + ", rows pin/geo/user " +
                    std::to_string(report->pin_rows) + "/" + std::to_string(report->geo_rows) + "/" +
                    std::to_string(report->user_rows) + ", " +
-                   std::to_string(report->total_seconds) + " s";
+                   std::to_string(static_cast<int64_t>(report->total_seconds * 1000 + 0.5)) +
+                   " ms";
       return {};
     };
     auto sch = spawn_scheduler(*sys, s, job);

@@ -75,7 +75,7 @@ struct emulator_section {
   double rate = 0;    ///< events per second; 0 = as fast as possible
   int64_t events = 0; ///< 0 = run until stopped
   uint64_t seed = 42;
-  int64_t key_min = 1;
+  int64_t key_min = 0;
   int64_t key_max = 11000;
 };
 

@@ -60,11 +60,9 @@ result<std::unique_ptr<batch::scheduler>> open_scheduler(const batch_context& ct
   o.schedule = ctx.cfg.scheduler.schedule;
   o.retries = retries >= 0 ? retries : ctx.cfg.scheduler.retries;
   o.retry_delay_s = ctx.cfg.scheduler.retry_delay_s;
-  if (!ctx.cfg.scheduler.start_date.empty()) {
-    auto t = batch::parse_utc(ctx.cfg.scheduler.start_date);
-    if (!t) return status{errc::invalid_config, "[scheduler] start_date: " + t.error().message()};
-    o.start_date = *t;
-  }
+  auto start = batch::start_date_setting(ctx.cfg.scheduler.start_date);
+  if (!start) return start.error();
+  o.start_date = *start;
   return batch::scheduler::open(ctx.paths.warehouse, o, batch::system_sched_clock());
 }
 

@@ -123,7 +123,8 @@ void print_summary(std::ostream& os, storage::log_store& log, const config::conf
       for (const auto& name : batch::query_names()) {
         auto path = (fs::path(s.run.results_dir) / (name + ".csv")).string();
         auto lines = head_lines(path, 3);
-        os << "\n  " << name << " (" << csv_rows(path) << " rows)\n";
+        auto n = csv_rows(path);
+        os << "\n  " << name << " (" << n << (n == 1 ? " row)\n" : " rows)\n");
         for (const auto& l : lines)
           os << "    " << l << "\n";
       }

@@ -384,6 +384,14 @@ result<std::unique_ptr<scheduler>> scheduler::open(sqlite3* db, scheduler_option
   std::unique_ptr<scheduler> s(
       new scheduler(db, false, std::move(opt), std::move(cron.value()), clock));
   if (auto st = s->init_table(); !st.ok()) return st;
+  if (s->opt_.start_date == start_date_auto) {
+    stmt q(db, "SELECT 1 FROM batch_runs WHERE dag_id = ? LIMIT 1");
+    if (!q.ok()) return q.error("reading the run history");
+    q.bind(1, s->opt_.dag_id);
+    int rc = q.step();
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return q.error("reading the run history");
+    s->opt_.start_date = rc == SQLITE_ROW ? 0 : clock.now();
+  }
   return s;
 }
 
@@ -415,6 +423,13 @@ status scheduler::init_table() {
     return {errc::io_error, "cannot create table batch_runs: " + msg};
   }
   return {};
+}
+
+result<unix_time> start_date_setting(const std::string& text) {
+  if (text.empty()) return start_date_auto;
+  auto t = parse_utc(text);
+  if (!t) return status{errc::invalid_config, "[scheduler] start_date: " + t.error().message()};
+  return *t;
 }
 
 unix_time scheduler::next_fire_time(unix_time after) const {

@@ -78,10 +78,20 @@ public:
 /// The real clock (std::chrono::system_clock).
 const sched_clock& system_sched_clock();
 
+/// scheduler_options::start_date value for "from the first start" (config start_date = "").
+constexpr unix_time start_date_auto = -1;
+
+/// The [scheduler] start_date setting: "" -> start_date_auto, else parse_utc (an
+/// invalid_config error naming the key when it does not parse).
+result<unix_time> start_date_setting(const std::string& text);
+
 struct scheduler_options {
   std::string dag_id;                 ///< "<uid>_dag"
   std::string schedule = "0 0 * * *"; ///< cron or macro, UTC
-  unix_time start_date = 0;           ///< no run is scheduled before this
+  /// No run is scheduled before this. start_date_auto: when the DAG has no runs yet, the
+  /// moment the scheduler is opened (so a fresh node waits for the next fire time instead
+  /// of running at once on an empty lake); once it has run, the run history decides.
+  unix_time start_date = 0;
   int32_t retries = 1;                ///< extra attempts after a failure
   int64_t retry_delay_s = 120;
 };

@@ -40,9 +40,10 @@ struct writer_options {
   std::string lake_dir; ///< the "bucket", default <data-dir>/lake
   /// Records per object (flush.size). The course uses 1, which makes one file per record:
   /// a million-record lake would be a million files, slow to write (two fsyncs each) and
-  /// to list and read. 1000 keeps objects around 0.1-1 MB (pins are ~0.7 KB) while
-  /// rotate_interval_ms still bounds how long a record waits. Set 1 for the course layout.
-  int32_t flush_size = 1000;
+  /// to list and read. 500 (the [connector] flush_size default too) keeps objects around
+  /// 0.1-0.5 MB (pins are ~0.7 KB) while rotate_interval_ms still bounds how long a record
+  /// waits. Set 1 for the course layout.
+  int32_t flush_size = 500;
   /// rotate.interval.ms on record timestamps; <= 0 disables time-based rotation.
   int64_t rotate_interval_ms = 60000;
 };

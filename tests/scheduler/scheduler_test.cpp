@@ -158,6 +158,36 @@ TEST(Scheduler, NothingIsDueBeforeTheStartDate) {
   EXPECT_EQ(format_utc((*s)->next_fire_time(at("2026-11-01"))), "2026-11-23 00:00:00");
 }
 
+TEST(Scheduler, EmptyStartDateMakesAFreshDagWaitForTheNextFireTime) {
+  temp_db db;
+  fake_clock clock(at("2026-11-22 14:00:00"));
+  auto start = start_date_setting("");
+  ASSERT_TRUE(start.ok());
+  EXPECT_EQ(*start, start_date_auto);
+  auto o = opts();
+  o.start_date = *start;
+  auto s = scheduler::open(db.path(), o, clock);
+  ASSERT_TRUE(s.ok()) << s.error().to_string();
+  // Today's midnight fire is before the first start: nothing runs at once on a new node.
+  EXPECT_FALSE((*s)->due_run(clock.now())->has_value());
+  auto tomorrow = (*s)->due_run(at("2026-11-23 00:00:01"));
+  ASSERT_TRUE(tomorrow->has_value());
+  EXPECT_EQ((*tomorrow)->run_id, "scheduled__2026-11-23T00:00:00");
+  ASSERT_EQ(*(*s)->run_with_retries(**tomorrow, [](auto&, int) { return status{}; }, {}), "success");
+
+  // Reopened days later with a history: the latest missed fire is due again.
+  clock.set(at("2026-11-25 09:00:00"));
+  s = scheduler::open(db.path(), o, clock);
+  ASSERT_TRUE(s.ok());
+  auto missed = (*s)->due_run(clock.now());
+  ASSERT_TRUE(missed->has_value());
+  EXPECT_EQ((*missed)->run_id, "scheduled__2026-11-25T00:00:00");
+
+  auto bad = start_date_setting("next tuesday");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message().find("start_date"), std::string::npos);
+}
+
 TEST(Scheduler, FailedAttemptIsRetriedAfterTheDelayWithAttemptNumbersRecorded) {
   temp_db db;
   fake_clock clock(at("2026-11-22 00:00:10"));
