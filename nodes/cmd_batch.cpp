@@ -108,7 +108,7 @@ int run_batch_now(const common_options& common, const batch_flags& f) {
                     ctx->paths.root + "`");
   auto sched = open_scheduler(*ctx, f.retries);
   if (!sched) return fail(sched.error());
-  auto run = (*sched)->trigger_manual();
+  auto run = (*sched)->trigger_manual(/*claim=*/true);
   if (!run) return fail(run.error());
   std::cout << "batch run " << run->run_id << " of " << (*sched)->options().dag_id << ": lake "
             << ctx->paths.lake << " -> clean -> batch tables -> 9 queries" << std::endl;

@@ -462,18 +462,24 @@ result<std::optional<planned_run>> scheduler::due_run(unix_time now) const {
   return std::optional<planned_run>(planned_run{id, fire, false});
 }
 
-result<planned_run> scheduler::trigger_manual() {
+result<planned_run> scheduler::trigger_manual(bool claim) {
   unix_time now = clock_.now();
   std::string base = "manual__" + iso_utc(now);
   for (int n = 1; n < 1000; ++n) {
     std::string id = n == 1 ? base : base + "-" + std::to_string(n);
-    stmt q(db_, "INSERT OR IGNORE INTO batch_runs (run_id, dag_id, scheduled_time, state, "
-                "attempt) VALUES (?, ?, ?, 'queued', 1)");
+    stmt q(db_, "INSERT OR IGNORE INTO batch_runs (run_id, dag_id, scheduled_time, start_time, "
+                "state, attempt) VALUES (?, ?, ?, ?, ?, 1)");
     if (!q.ok()) return q.error("queueing manual run");
     q.bind(1, id).bind(2, opt_.dag_id).bind(3, format_utc(now));
+    if (claim)
+      q.bind(4, format_utc(now));
+    else
+      q.bind_null(4);
+    q.bind(5, std::string(claim ? "running" : "queued"));
     if (q.step() != SQLITE_DONE) return q.error("queueing manual run");
     if (sqlite3_changes(db_) == 1) {
-      logging::get("scheduler")->info("{}: queued manual run {}", opt_.dag_id, id);
+      logging::get("scheduler")->info("{}: {} manual run {}", opt_.dag_id,
+                                      claim ? "started" : "queued", id);
       return planned_run{id, now, true};
     }
   }

@@ -141,7 +141,10 @@ public:
   result<std::optional<planned_run>> due_run(unix_time now) const;
 
   /// Queues a manual run (state queued, attempt 1) at the clock's time and returns it.
-  result<planned_run> trigger_manual();
+  /// claim = true records it as running instead, for a caller that runs it itself at once
+  /// (`pinpipe batch run`): a node's scheduler watching the same warehouse never picks up
+  /// a run that is not queued, so the run cannot happen twice.
+  result<planned_run> trigger_manual(bool claim = false);
 
   /// Records the start of an attempt (state running, start_time = now).
   status record_start(const planned_run& run, int32_t attempt);

@@ -277,6 +277,27 @@ TEST(Scheduler, ManualTriggerIsQueuedDueFirstAndRecorded) {
   EXPECT_EQ((*(*s)->due_run(clock.now()))->run_id, "manual__2026-11-22T10:15:30-2");
 }
 
+TEST(Scheduler, ClaimedManualRunIsNeverPickedUpByAnotherScheduler) {
+  temp_db db;
+  fake_clock clock(at("2026-11-22 10:15:30"));
+  auto cli = scheduler::open(db.path(), opts("2026-11-22 12:00:00"), clock);
+  auto node = scheduler::open(db.path(), opts("2026-11-22 12:00:00"), clock);
+  ASSERT_TRUE(cli.ok() && node.ok());
+  auto m = (*cli)->trigger_manual(/*claim=*/true);
+  ASSERT_TRUE(m.ok());
+  // The node's scheduler on the same warehouse sees nothing to run: the run is running.
+  EXPECT_FALSE((*node)->due_run(clock.now())->has_value());
+  auto runs = *(*cli)->list_runs();
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].state, "running");
+  EXPECT_EQ(runs[0].start_time, "2026-11-22 10:15:30");
+  ASSERT_EQ(*(*cli)->run_with_retries(*m, [](auto&, int) { return status{}; }, {}), "success");
+  runs = *(*cli)->list_runs();
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].state, "success");
+  EXPECT_FALSE((*node)->due_run(clock.now())->has_value());
+}
+
 TEST(Scheduler, RunsAreListedInOrderAndSurviveReopeningTheFile) {
   temp_db db;
   fake_clock clock(at("2026-11-20 00:00:00"));
