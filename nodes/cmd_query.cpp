@@ -149,7 +149,8 @@ int run_query_command(const common_options& common, const query_flags& f) {
   text_table t;
   t.header = rows->front();
   t.rows.assign(rows->begin() + 1, rows->end());
-  std::cout << f.name << " (run " << run_id << ", " << t.rows.size() << " rows, " << path << ")\n";
+  std::cout << f.name << " (run " << run_id << ", " << t.rows.size()
+            << (t.rows.size() == 1 ? " row, " : " rows, ") << path << ")\n";
   print_table(std::cout, t);
   std::cout.flush();
   return 0;

@@ -99,12 +99,18 @@ void print_summary(std::ostream& os, storage::log_store& log, const config::conf
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(paths.warehouse.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
     sqlite3_busy_timeout(db, 5000);
-    for (const std::string& t :
-         {uid + "_pin_table", uid + "_geo_table", uid + "_user_table", std::string("pin_clean"),
-          std::string("geo_clean"), std::string("user_clean"), std::string("dead_letters")}) {
+    const std::pair<std::string, const char*> tables[] = {
+        {uid + "_pin_table", "stream table: one row per stream record"},
+        {uid + "_geo_table", "stream table"},
+        {uid + "_user_table", "stream table"},
+        {"pin_clean", "batch table: one row per key, from the lake"},
+        {"geo_clean", "batch table"},
+        {"user_clean", "batch table"},
+        {"dead_letters", "records that could not be cleaned, with the reason"}};
+    for (const auto& [t, what] : tables) {
       auto n = count_rows(db, t);
       os << "  " << std::left << std::setw(34) << t << std::right << std::setw(8)
-         << (n < 0 ? std::string("-") : std::to_string(n)) << " rows\n";
+         << (n < 0 ? std::string("-") : std::to_string(n)) << " rows  (" << what << ")\n";
     }
   } else {
     os << "  (cannot open: " << (db ? sqlite3_errmsg(db) : "out of memory") << ")\n";

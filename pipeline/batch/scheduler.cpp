@@ -385,7 +385,8 @@ result<std::unique_ptr<scheduler>> scheduler::open(sqlite3* db, scheduler_option
       new scheduler(db, false, std::move(opt), std::move(cron.value()), clock));
   if (auto st = s->init_table(); !st.ok()) return st;
   if (s->opt_.start_date == start_date_auto) {
-    stmt q(db, "SELECT 1 FROM batch_runs WHERE dag_id = ? LIMIT 1");
+    stmt q(db, "SELECT 1 FROM batch_runs WHERE dag_id = ? AND run_id LIKE 'scheduled\\_\\_%' "
+               "ESCAPE '\\' LIMIT 1");
     if (!q.ok()) return q.error("reading the run history");
     q.bind(1, s->opt_.dag_id);
     int rc = q.step();

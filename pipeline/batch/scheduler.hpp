@@ -88,9 +88,10 @@ result<unix_time> start_date_setting(const std::string& text);
 struct scheduler_options {
   std::string dag_id;                 ///< "<uid>_dag"
   std::string schedule = "0 0 * * *"; ///< cron or macro, UTC
-  /// No run is scheduled before this. start_date_auto: when the DAG has no runs yet, the
-  /// moment the scheduler is opened (so a fresh node waits for the next fire time instead
-  /// of running at once on an empty lake); once it has run, the run history decides.
+  /// No run is scheduled before this. start_date_auto: while the DAG has no scheduled runs
+  /// yet (manual ones do not count), the moment the scheduler is opened, so a fresh node
+  /// waits for the next fire time instead of running at once on an empty lake; once it has
+  /// a scheduled run, the run history decides.
   unix_time start_date = 0;
   int32_t retries = 1;                ///< extra attempts after a failure
   int64_t retry_delay_s = 120;

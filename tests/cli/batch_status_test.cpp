@@ -170,7 +170,8 @@ TEST_F(BatchStatus, BatchRunQueryAndStatusOverANodeRunningEveryRole) {
     ASSERT_FALSE(rows.empty()) << name;
     auto out = lines_of(q.out);
     ASSERT_EQ(out.size(), rows.size() + 2) << q.out; // title, header, rows
-    EXPECT_NE(out[0].find("run " + run_id + ", " + std::to_string(rows.size()) + " rows"),
+    EXPECT_NE(out[0].find("run " + run_id + ", " + std::to_string(rows.size()) +
+                          (rows.size() == 1 ? " row" : " rows")),
               std::string::npos)
         << out[0];
     for (size_t i = 0; i < rows.size(); ++i) {

@@ -170,6 +170,13 @@ TEST(Scheduler, EmptyStartDateMakesAFreshDagWaitForTheNextFireTime) {
   ASSERT_TRUE(s.ok()) << s.error().to_string();
   // Today's midnight fire is before the first start: nothing runs at once on a new node.
   EXPECT_FALSE((*s)->due_run(clock.now())->has_value());
+  // A manual run does not start the schedule: reopened, a fresh DAG still waits.
+  auto manual = (*s)->trigger_manual(/*claim=*/true);
+  ASSERT_TRUE(manual.ok());
+  ASSERT_EQ(*(*s)->run_with_retries(*manual, [](auto&, int) { return status{}; }, {}), "success");
+  s = scheduler::open(db.path(), o, clock);
+  ASSERT_TRUE(s.ok());
+  EXPECT_FALSE((*s)->due_run(clock.now())->has_value());
   auto tomorrow = (*s)->due_run(at("2026-11-23 00:00:01"));
   ASSERT_TRUE(tomorrow->has_value());
   EXPECT_EQ((*tomorrow)->run_id, "scheduled__2026-11-23T00:00:00");
