@@ -29,56 +29,17 @@ struct node_flags {
   std::string listen;
 };
 
-storage::log_config to_log_config(const config::config& cfg) {
-  storage::log_config lc;
-  lc.dir = (std::filesystem::path(cfg.node.data_dir) / "log").string();
-  lc.segment_bytes = cfg.log.segment_bytes;
-  lc.segment_ms = cfg.log.segment_ms;
-  lc.retention_bytes = cfg.log.retention_bytes;
-  lc.retention_ms = cfg.log.retention_ms;
-  lc.max_record_bytes = cfg.log.max_record_bytes;
-  lc.index_interval_bytes = cfg.log.index_interval_bytes;
-  lc.preallocate = cfg.log.preallocate;
-  lc.flush_max_delay_us = cfg.log.flush_max_delay_us;
-  return lc;
-}
-
-// Opens the durable log. Falls back to the memory log only while storage/ still ships
-// the placeholder open_file_log (it says "not implemented"), loudly.
-result<std::shared_ptr<storage::log_store>> open_log(const storage::log_config& lc) {
+// Opens (and recovers) the durable log under <data_dir>/log.
+result<std::shared_ptr<storage::log_store>> open_log(const config::config& cfg) {
+  auto lc = actors::log_config_of(cfg, actors::data_paths::of(cfg.node.data_dir, cfg).log);
   std::error_code ec;
   std::filesystem::create_directories(lc.dir, ec);
   if (ec)
     return status{errc::io_error, "cannot create " + lc.dir + ": " + ec.message() +
                                       " (check [node] data_dir and its permissions)"};
   auto opened = storage::open_file_log(lc);
-  if (opened) return std::shared_ptr<storage::log_store>(std::move(*opened));
-  if (opened.error().code() == errc::unavailable &&
-      opened.error().message().find("not implemented") != std::string::npos) {
-    logging::get("node")->warn("open_file_log is not implemented in this build: using the "
-                               "IN-MEMORY log, nothing survives a restart");
-    return std::shared_ptr<storage::log_store>(storage::make_memory_log(lc));
-  }
-  return opened.error();
-}
-
-// The pipeline's default topics and streams (PIPELINE.md section 4).
-status create_default_topics(storage::log_store& log, const config::config& cfg) {
-  const std::string& uid = cfg.pipeline.user_id;
-  for (const char* kind : {"pin", "geo", "user"}) {
-    storage::topic_config topic;
-    topic.partitions = cfg.pipeline.topic_partitions;
-    storage::topic_config stream;
-    stream.partitions = cfg.pipeline.stream_shards;
-    stream.is_stream = true;
-    for (auto& [name, tc] :
-         {std::pair{uid + "." + kind, topic}, std::pair{"streaming-" + uid + "-" + kind, stream}}) {
-      if (log.describe_topic(name)) continue;
-      auto st = log.create_topic(name, tc);
-      if (!st && st.code() != errc::topic_exists) return st;
-    }
-  }
-  return {};
+  if (!opened) return opened.error();
+  return std::shared_ptr<storage::log_store>(std::move(*opened));
 }
 
 bool has_role(const config::config& cfg, const std::string& role) {
@@ -131,12 +92,12 @@ int run_node(const common_options& common, const node_flags& flags) {
   auto log = logging::get("node");
 
   // 3. The log, under <data_dir>/log (recovery runs here).
-  auto store = open_log(to_log_config(*cfg));
+  auto store = open_log(*cfg);
   if (!store) return fail(store.error());
   std::shared_ptr<storage::log_store> lg = *store;
 
   // 4. Default topics and streams, if missing.
-  if (auto st = create_default_topics(*lg, *cfg); !st) {
+  if (auto st = actors::ensure_default_topics(*lg, *cfg); !st) {
     lg->close();
     return fail(st);
   }
