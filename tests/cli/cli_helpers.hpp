@@ -28,33 +28,7 @@ inline const std::string cli_uid = "0a60b9a8a831";
 /// Runs `pinpipe args...` to completion (killed after `limit`): exit code, stdout, stderr.
 inline run_result run_for(const std::vector<std::string>& args,
                           std::chrono::seconds limit = std::chrono::seconds(60)) {
-  temp_dir io;
-  std::vector<std::string> argv{pinpipe_bin()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  int fd = -1;
-  pid_t pid = spawn(argv, &fd, io.file("err"));
-  run_result r;
-  char buf[4096];
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  for (;;) {
-    pollfd p{fd, POLLIN, 0};
-    if (poll(&p, 1, 100) > 0) {
-      ssize_t n = read(fd, buf, sizeof buf);
-      if (n <= 0) break;
-      r.out.append(buf, static_cast<size_t>(n));
-    }
-    if (std::chrono::steady_clock::now() > deadline) {
-      kill(pid, SIGKILL);
-      r.out += "\n[test: killed after the time limit]\n";
-      break;
-    }
-  }
-  close(fd);
-  int st = 0;
-  waitpid(pid, &st, 0);
-  r.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  r.err = read_file(io.file("err"));
-  return r;
+  return run_cli(args, {}, limit);
 }
 
 /// A `pinpipe node --config FILE` child on an ephemeral ZeroMQ port. Reads its stdout

@@ -84,9 +84,11 @@ struct run_result {
   std::string err;
 };
 
-/// Runs the pinpipe CLI with `args` (stdin from `stdin_text`), waiting up to 30 s.
+/// Runs the pinpipe CLI with `args` (stdin from `stdin_text`) to completion; killed with
+/// SIGKILL after `limit` (the output then ends with a line saying so).
 inline run_result run_cli(const std::vector<std::string>& args,
-                          const std::string& stdin_text = {}) {
+                          const std::string& stdin_text = {},
+                          std::chrono::seconds limit = std::chrono::seconds(30)) {
   temp_dir io;
   write_file(io.file("in"), stdin_text);
   std::vector<std::string> argv{pinpipe_bin()};
@@ -95,7 +97,7 @@ inline run_result run_cli(const std::vector<std::string>& args,
   pid_t pid = spawn(argv, &fd, io.file("err"), io.file("in"));
   run_result r;
   char buf[4096];
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  auto deadline = std::chrono::steady_clock::now() + limit;
   for (;;) {
     pollfd p{fd, POLLIN, 0};
     if (poll(&p, 1, 100) > 0) {
@@ -105,6 +107,7 @@ inline run_result run_cli(const std::vector<std::string>& args,
     }
     if (std::chrono::steady_clock::now() > deadline) {
       kill(pid, SIGKILL);
+      r.out += "\n[test: killed after the time limit]\n";
       break;
     }
   }
