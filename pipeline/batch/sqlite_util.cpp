@@ -39,20 +39,4 @@ std::string quote_ident(const std::string& name) {
   return out;
 }
 
-transaction::~transaction() {
-  if (open_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-}
-
-status transaction::begin() {
-  auto st = exec(db_, "BEGIN IMMEDIATE", "begin transaction");
-  open_ = st.ok();
-  return st;
-}
-
-status transaction::commit() {
-  auto st = exec(db_, "COMMIT", "commit transaction");
-  if (st.ok()) open_ = false;
-  return st;
-}
-
 } // namespace pinpipe::batch::sql

@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include "common/status.hpp"
+#include "pipeline/warehouse/sqlite_util.hpp"
 
 namespace pinpipe::batch::sql {
 
@@ -26,19 +27,8 @@ status exec(sqlite3* db, const std::string& text, const std::string& what);
 /// `"name"` with inner quotes doubled: a safe SQL identifier.
 std::string quote_ident(const std::string& name);
 
-/// Rolls back an open transaction on destruction unless commit() succeeded.
-class transaction {
-public:
-  explicit transaction(sqlite3* db) : db_(db) {}
-  transaction(const transaction&) = delete;
-  transaction& operator=(const transaction&) = delete;
-  ~transaction();
-  status begin();
-  status commit();
-
-private:
-  sqlite3* db_;
-  bool open_ = false;
-};
+/// BEGIN IMMEDIATE ... COMMIT, rolled back on destruction unless commit() succeeded: the
+/// warehouse's (pinpipe_batch links pinpipe_warehouse).
+using warehouse::sql::transaction;
 
 } // namespace pinpipe::batch::sql
