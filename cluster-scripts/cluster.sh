@@ -22,7 +22,14 @@ base="${BASE_PORT:-7170}"
 
 die() { echo "cluster: error: $*" >&2; exit 1; }
 pidfile() { echo "$dir/node-$1.pid"; }
-alive() { [ -f "$(pidfile "$1")" ] && kill -0 "$(cat "$(pidfile "$1")")" 2>/dev/null; }
+# proc_state PID: the kernel's one-letter state (R, S, D, T, Z), empty when gone.
+proc_state() { awk '{print $3}' "/proc/$1/stat" 2>/dev/null || true; }
+# A killed node can linger as a zombie until its parent reaps it: that counts as down.
+alive() {
+  [ -f "$(pidfile "$1")" ] || return 1
+  local st; st=$(proc_state "$(cat "$(pidfile "$1")")")
+  [ -n "$st" ] && [ "$st" != Z ]
+}
 
 write_config() {
   local i=$1
@@ -73,7 +80,9 @@ case "$cmd" in
     for f in "$dir"/node-*.pid; do
       [ -e "$f" ] || { echo "cluster: no nodes started in $dir"; exit 0; }
       i=$(basename "$f" .pid); i=${i#node-}
-      if alive "$i"; then st=$(awk '{print $3}' "/proc/$(cat "$f")/stat"); echo "node $i pid $(cat "$f") state $st tcp://127.0.0.1:$((base + i))"
+      if alive "$i"; then
+        case "$(proc_state "$(cat "$f")")" in T) st="paused (SIGSTOP)" ;; *) st=running ;; esac
+        echo "node $i pid $(cat "$f") $st tcp://127.0.0.1:$((base + i))"
       else echo "node $i down"; fi
     done ;;
   stop)
