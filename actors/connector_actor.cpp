@@ -35,7 +35,8 @@ caf::behavior connector_fn(caf::stateful_actor<connector_state>* self, storage::
   // restarted connector resumes after the last complete object. The functor runs after the
   // state is gone, so it holds the connector itself.
   self->attach_functor([conn = self->state.conn, logger = self->state.logger] {
-    if (auto st = conn->flush_all(); !st.ok()) logger->error("flush on shutdown: {}", st.to_string());
+    if (auto st = conn->flush_all(); !st.ok())
+      logger->error("flush on shutdown: {}", st.to_string());
   });
   return {
       [=](tick_atom) {

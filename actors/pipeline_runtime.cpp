@@ -191,8 +191,7 @@ status pipeline_runtime::impl::start() {
                    std::to_string(report->duplicates_dropped) + ", rows pin/geo/user " +
                    std::to_string(report->pin_rows) + "/" + std::to_string(report->geo_rows) + "/" +
                    std::to_string(report->user_rows) + ", " +
-                   std::to_string(static_cast<int64_t>(report->total_seconds * 1000 + 0.5)) +
-                   " ms";
+                   std::to_string(static_cast<int64_t>(report->total_seconds * 1000 + 0.5)) + " ms";
       return {};
     };
     auto sch = spawn_scheduler(*sys, s, job);

@@ -10,6 +10,8 @@ namespace pinpipe {
 /// Extends `crc` (start with 0) over `n` bytes at `data`.
 uint32_t crc32c_extend(uint32_t crc, const void* data, size_t n);
 
-inline uint32_t crc32c(const void* data, size_t n) { return crc32c_extend(0, data, n); }
+inline uint32_t crc32c(const void* data, size_t n) {
+  return crc32c_extend(0, data, n);
+}
 
 } // namespace pinpipe

@@ -21,16 +21,16 @@ enum class errc : uint16_t {
   topic_exists = 3,
   record_too_large = 4,
   request_too_large = 5,
-  invalid_request = 6,      // malformed or semantically wrong request
-  malformed_message = 7,    // bytes that do not decode
-  unsupported_version = 8,  // a message from a newer protocol version
+  invalid_request = 6,     // malformed or semantically wrong request
+  malformed_message = 7,   // bytes that do not decode
+  unsupported_version = 8, // a message from a newer protocol version
   offset_out_of_range = 9,
   out_of_order_sequence = 10, // idempotent producer sequence gap
-  corrupt_data = 11,        // CRC mismatch or damaged structure on disk
+  corrupt_data = 11,          // CRC mismatch or damaged structure on disk
   io_error = 12,
   timeout = 13,
   not_leader = 14,
-  unavailable = 15,         // peer or node not reachable
+  unavailable = 15, // peer or node not reachable
   invalid_config = 16,
   unknown_consumer = 17,
   disk_full = 18,
@@ -61,8 +61,7 @@ private:
 };
 
 /// A value or an error status.
-template <class T>
-class result {
+template <class T> class result {
 public:
   result(T value) : v_(std::move(value)) {}
   result(status err) : v_(std::move(err)) {}
@@ -89,5 +88,5 @@ private:
 /// Checks an invariant; aborts loudly with file and line when it does not hold.
 #define PINPIPE_ASSERT(expr, msg)                                                                  \
   do {                                                                                             \
-    if (!(expr)) ::pinpipe::assertion_failed(#expr, __FILE__, __LINE__, msg);                       \
+    if (!(expr)) ::pinpipe::assertion_failed(#expr, __FILE__, __LINE__, msg);                      \
   } while (0)

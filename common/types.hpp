@@ -9,8 +9,7 @@
 namespace pinpipe {
 
 /// A thin strongly typed wrapper around an integer. `Tag` only distinguishes types.
-template <class Tag, class Rep>
-struct strong_int {
+template <class Tag, class Rep> struct strong_int {
   using rep = Rep;
   Rep value{};
   constexpr strong_int() = default;
@@ -39,13 +38,14 @@ using node_id = strong_int<node_tag, int32_t>;
 /// Leader term (Raft); 0 on a single node.
 using term_t = strong_int<term_tag, int64_t>;
 
-constexpr offset_t operator+(offset_t a, int64_t n) { return offset_t{a.value + n}; }
+constexpr offset_t operator+(offset_t a, int64_t n) {
+  return offset_t{a.value + n};
+}
 
 } // namespace pinpipe
 
 namespace std {
-template <class Tag, class Rep>
-struct hash<pinpipe::strong_int<Tag, Rep>> {
+template <class Tag, class Rep> struct hash<pinpipe::strong_int<Tag, Rep>> {
   size_t operator()(pinpipe::strong_int<Tag, Rep> x) const noexcept { return hash<Rep>{}(x.value); }
 };
 } // namespace std

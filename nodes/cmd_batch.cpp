@@ -156,9 +156,10 @@ int run_batch_now(const common_options& common, const batch_flags& f) {
   std::cout << "batch run " << run->run_id << ": success\n";
   print_report(*report);
   if (report->objects_read == 0)
-    std::cout << "note: the lake has no objects yet. A node's connector writes one every [connector] "
-                 "flush_size records or rotate_interval_ms after an object's first record; "
-                 "`pinpipe status` shows the connector's lag\n";
+    std::cout
+        << "note: the lake has no objects yet. A node's connector writes one every [connector] "
+           "flush_size records or rotate_interval_ms after an object's first record; "
+           "`pinpipe status` shows the connector's lag\n";
   std::cout << "results in " << report->output_dir
             << "/ (one CSV per query; also warehouse tables in " << ctx->paths.warehouse << ")\n";
   text_table t;

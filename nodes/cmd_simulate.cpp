@@ -216,7 +216,8 @@ int run_simulate(const common_options& common, const simulate_flags& f) {
         std::cout << "error: flushing the lake: " << objects.error().to_string() << std::endl;
     }
     if (caught_up && !f.skip_batch) {
-      std::cout << "running the batch job (load lake, clean, batch tables, 9 queries)..." << std::endl;
+      std::cout << "running the batch job (load lake, clean, batch tables, 9 queries)..."
+                << std::endl;
       auto run = runtime.trigger_batch_run();
       if (!run)
         summary.batch_error = run.error().to_string();

@@ -18,7 +18,7 @@ std::vector<command_factory> command_table() {
       make_batch_command,      // pinpipe batch …    (cmd_batch.cpp)
       make_query_command,      // pinpipe query      (cmd_query.cpp)
       make_status_command,     // pinpipe status     (cmd_status.cpp)
-      // Add new subcommands here (bench).
+                               // Add new subcommands here (bench).
   };
 }
 

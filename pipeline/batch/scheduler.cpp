@@ -479,8 +479,8 @@ result<planned_run> scheduler::trigger_manual(bool claim) {
     q.bind(5, std::string(claim ? "running" : "queued"));
     if (q.step() != SQLITE_DONE) return q.error("queueing manual run");
     if (sqlite3_changes(db_) == 1) {
-      logging::get("scheduler")->info("{}: {} manual run {}", opt_.dag_id,
-                                      claim ? "started" : "queued", id);
+      logging::get("scheduler")
+          ->info("{}: {} manual run {}", opt_.dag_id, claim ? "started" : "queued", id);
       return planned_run{id, now, true};
     }
   }

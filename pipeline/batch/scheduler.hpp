@@ -93,7 +93,7 @@ struct scheduler_options {
   /// waits for the next fire time instead of running at once on an empty lake; once it has
   /// a scheduled run, the run history decides.
   unix_time start_date = 0;
-  int32_t retries = 1;                ///< extra attempts after a failure
+  int32_t retries = 1; ///< extra attempts after a failure
   int64_t retry_delay_s = 120;
 };
 

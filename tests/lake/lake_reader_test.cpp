@@ -1,5 +1,6 @@
 // The lake reader: order, problems reported with reasons (truncated objects, non-JSON and
-// non-UTF-8 lines, gaps, overlaps), temp files ignored and progress. Read speed: bench/lake_read_bench.
+// non-UTF-8 lines, gaps, overlaps), temp files ignored and progress. Read speed:
+// bench/lake_read_bench.
 #include <gtest/gtest.h>
 
 #include "pipeline/lake/json_check.hpp"

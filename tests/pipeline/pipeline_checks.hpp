@@ -30,8 +30,8 @@ inline run_result run_pinpipe(const std::vector<std::string>& args, std::chrono:
 }
 
 /// Records per topic (high watermark - log start, summed over partitions), from the log.
-inline std::map<std::string, int64_t> log_counts(const std::string& data_dir,
-                                                 std::map<std::string, std::vector<int64_t>>* hw = nullptr) {
+inline std::map<std::string, int64_t>
+log_counts(const std::string& data_dir, std::map<std::string, std::vector<int64_t>>* hw = nullptr) {
   std::map<std::string, int64_t> out;
   storage::log_config lc;
   lc.dir = data_dir + "/log";
@@ -50,7 +50,8 @@ inline std::map<std::string, int64_t> log_counts(const std::string& data_dir,
 
 inline int64_t sql_int(sqlite3* db, const std::string& sql) {
   sqlite3_stmt* st = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sql << ": " << sqlite3_errmsg(db);
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr), SQLITE_OK)
+      << sql << ": " << sqlite3_errmsg(db);
   int64_t v = -1;
   if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int64(st, 0);
   sqlite3_finalize(st);
@@ -64,26 +65,31 @@ inline int64_t expect_stream_tables_exactly_once(const std::string& data_dir) {
   std::map<std::string, std::vector<int64_t>> hw;
   log_counts(data_dir, &hw);
   sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open_v2((data_dir + "/warehouse.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  EXPECT_EQ(
+      sqlite3_open_v2((data_dir + "/warehouse.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr),
+      SQLITE_OK);
   int64_t dead_total = 0;
   for (const char* kind : {"pin", "geo", "user"}) {
     std::string stream = "streaming-" + uid + "-" + kind;
     std::string table = "\"" + uid + "_" + kind + "_table\"";
     EXPECT_TRUE(hw.count(stream)) << stream;
     for (size_t p = 0; p < hw[stream].size(); ++p) {
-      std::string both = "SELECT _offset AS o FROM " + table + " WHERE _partition=" + std::to_string(p) +
-                         " UNION ALL SELECT \"offset\" AS o FROM dead_letters WHERE path='stream' AND topic='" +
-                         stream + "' AND \"partition\"=" + std::to_string(p);
+      std::string both =
+          "SELECT _offset AS o FROM " + table + " WHERE _partition=" + std::to_string(p) +
+          " UNION ALL SELECT \"offset\" AS o FROM dead_letters WHERE path='stream' AND topic='" +
+          stream + "' AND \"partition\"=" + std::to_string(p);
       int64_t all = sql_int(db, "SELECT COUNT(*) FROM (" + both + ")");
       int64_t distinct = sql_int(db, "SELECT COUNT(DISTINCT o) FROM (" + both + ")");
       int64_t max_off = sql_int(db, "SELECT COALESCE(MAX(o), -1) FROM (" + both + ")");
       int64_t min_off = sql_int(db, "SELECT COALESCE(MIN(o), 0) FROM (" + both + ")");
-      EXPECT_EQ(all, hw[stream][p]) << stream << " partition " << p << ": rows + dead letters vs log records";
+      EXPECT_EQ(all, hw[stream][p])
+          << stream << " partition " << p << ": rows + dead letters vs log records";
       EXPECT_EQ(distinct, all) << stream << " partition " << p << ": an offset applied twice";
       EXPECT_EQ(max_off, hw[stream][p] - 1) << stream << " partition " << p;
       EXPECT_EQ(min_off, 0) << stream << " partition " << p;
     }
-    dead_total += sql_int(db, "SELECT COUNT(*) FROM dead_letters WHERE path='stream' AND topic='" + stream + "'");
+    dead_total += sql_int(db, "SELECT COUNT(*) FROM dead_letters WHERE path='stream' AND topic='" +
+                                  stream + "'");
   }
   sqlite3_close(db);
   return dead_total;
@@ -98,15 +104,16 @@ inline int64_t expect_lake_exactly_once(const std::string& data_dir, bool flushe
   int64_t dups = 0, problems = 0;
   std::string first_problem;
   auto st = lake::read_lake(
-    data_dir + "/lake", uid,
-    [&](const lake::lake_record& r) {
-      if (!seen[r.topic].insert(r.offset).second) ++dups;
-    },
-    [&](const lake::lake_problem& p) {
-      if (problems++ == 0) first_problem = p.object_path + ": " + p.reason;
-      auto topic_dir = std::filesystem::path(p.object_path).parent_path().parent_path().filename().string();
-      if (p.offset >= 0 && !seen[topic_dir].insert(p.offset).second) ++dups;
-    });
+      data_dir + "/lake", uid,
+      [&](const lake::lake_record& r) {
+        if (!seen[r.topic].insert(r.offset).second) ++dups;
+      },
+      [&](const lake::lake_problem& p) {
+        if (problems++ == 0) first_problem = p.object_path + ": " + p.reason;
+        auto topic_dir =
+            std::filesystem::path(p.object_path).parent_path().parent_path().filename().string();
+        if (p.offset >= 0 && !seen[topic_dir].insert(p.offset).second) ++dups;
+      });
   EXPECT_TRUE(st.ok()) << st.to_string();
   EXPECT_EQ(dups, 0) << first_problem;
   for (const char* kind : {"pin", "geo", "user"}) {
@@ -114,10 +121,13 @@ inline int64_t expect_lake_exactly_once(const std::string& data_dir, bool flushe
     const auto& offs = seen[topic];
     if (!offs.empty()) {
       EXPECT_EQ(*offs.begin(), 0) << topic;
-      EXPECT_EQ(*offs.rbegin(), static_cast<int64_t>(offs.size()) - 1) << topic << ": gap in the lake";
+      EXPECT_EQ(*offs.rbegin(), static_cast<int64_t>(offs.size()) - 1)
+          << topic << ": gap in the lake";
     }
-    if (flushed) EXPECT_EQ(static_cast<int64_t>(offs.size()), counts[topic]) << topic;
-    else EXPECT_LE(static_cast<int64_t>(offs.size()), counts[topic]) << topic;
+    if (flushed)
+      EXPECT_EQ(static_cast<int64_t>(offs.size()), counts[topic]) << topic;
+    else
+      EXPECT_LE(static_cast<int64_t>(offs.size()), counts[topic]) << topic;
   }
   return problems;
 }
@@ -126,7 +136,8 @@ inline int64_t expect_lake_exactly_once(const std::string& data_dir, bool flushe
 inline int64_t csv_data_lines(const std::string& path) {
   auto text = read_file(path);
   int64_t n = 0;
-  for (char c : text) n += c == '\n';
+  for (char c : text)
+    n += c == '\n';
   return n > 0 ? n - 1 : 0;
 }
 

@@ -30,7 +30,8 @@ std::vector<manifest_line> read_manifest(const std::string& path) {
     std::vector<std::string> f;
     std::stringstream ls(line);
     std::string cell;
-    while (std::getline(ls, cell, ',')) f.push_back(cell);
+    while (std::getline(ls, cell, ','))
+      f.push_back(cell);
     if (f.size() != 5) {
       ADD_FAILURE() << "bad manifest line: " << line;
       continue;
@@ -49,10 +50,12 @@ void expect_manifest_matches_log(const std::string& dir, const std::string& mani
   std::map<std::string, int64_t> per_dest;
   for (const auto& l : lines) {
     EXPECT_TRUE(seen.insert(l.destination + "|" + l.partition + "|" + l.position).second)
-      << "duplicate manifest position " << l.destination << " " << l.partition << " " << l.position;
+        << "duplicate manifest position " << l.destination << " " << l.partition << " "
+        << l.position;
     ++per_dest[l.destination];
   }
-  for (const auto& [dest, n] : per_dest) EXPECT_EQ(n, counts.at(dest)) << dest;
+  for (const auto& [dest, n] : per_dest)
+    EXPECT_EQ(n, counts.at(dest)) << dest;
 }
 
 class Simulate : public ::testing::Test {
@@ -60,8 +63,9 @@ protected:
   temp_dir dir;
   std::string data() const { return dir.path + "/data"; }
   run_result simulate(int events, const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> args{"simulate", "--data-dir", data(), "--events",
-                                  std::to_string(events), "--seed", "5", "--gateway-port", "0"};
+    std::vector<std::string> args{"simulate", "--data-dir",           data(),
+                                  "--events", std::to_string(events), "--seed",
+                                  "5",        "--gateway-port",       "0"};
     args.insert(args.end(), extra.begin(), extra.end());
     return run_pinpipe(args, std::chrono::seconds(150));
   }
@@ -85,16 +89,19 @@ TEST_F(Simulate, EveryRecordSentReachesLogLakeAndStreamTablesExactlyOnce) {
 
   // One batch run, with the 9 query outputs; the batch tables keep one row per key.
   std::vector<fs::path> runs;
-  for (const auto& e : fs::directory_iterator(data() + "/results")) runs.push_back(e.path());
+  for (const auto& e : fs::directory_iterator(data() + "/results"))
+    runs.push_back(e.path());
   ASSERT_EQ(runs.size(), 1u);
   int csvs = 0;
-  for (const auto& e : fs::directory_iterator(runs[0])) csvs += e.path().extension() == ".csv";
+  for (const auto& e : fs::directory_iterator(runs[0]))
+    csvs += e.path().extension() == ".csv";
   EXPECT_EQ(csvs, 9);
   std::set<int64_t> pin_keys;
   for (const auto& l : read_manifest(data() + "/manifests/batch.csv"))
     if (l.destination == uid + ".pin") pin_keys.insert(l.key);
   sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open_v2((data() + "/warehouse.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_open_v2((data() + "/warehouse.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr),
+            SQLITE_OK);
   EXPECT_EQ(sql_int(db, "SELECT COUNT(*) FROM pin_clean"), static_cast<int64_t>(pin_keys.size()));
   EXPECT_EQ(sql_int(db, "SELECT COUNT(*) FROM batch_runs WHERE state='success'"), 1);
   sqlite3_close(db);
@@ -115,7 +122,8 @@ TEST_F(Simulate, RunningAgainContinuesWhereTheLastRunStopped) {
   expect_stream_tables_exactly_once(data());
   EXPECT_EQ(expect_lake_exactly_once(data(), /*flushed=*/true), 0);
   sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open_v2((data() + "/warehouse.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_open_v2((data() + "/warehouse.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr),
+            SQLITE_OK);
   EXPECT_EQ(sql_int(db, "SELECT COUNT(*) FROM batch_runs WHERE state='success'"), 2);
   sqlite3_close(db);
 }
@@ -154,10 +162,15 @@ TEST_F(Simulate, RecordsOfTheWrongShapeBecomeDeadLettersAndTheRestFlows) {
   // The non-JSON line is in the lake as logged, reported by the reader.
   EXPECT_EQ(expect_lake_exactly_once(data(), /*flushed=*/true), 1);
   sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open_v2((data() + "/warehouse.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_open_v2((data() + "/warehouse.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr),
+            SQLITE_OK);
   // The batch path turns the same three records into dead letters, each with its reason.
-  EXPECT_EQ(sql_int(db, "SELECT COUNT(*) FROM dead_letters WHERE path='batch' AND topic='" + uid + ".geo'"), 3);
-  EXPECT_EQ(sql_int(db, "SELECT COUNT(*) FROM dead_letters WHERE reason LIKE '%timestamp%' OR reason LIKE '%latitude%'"), 2);
+  EXPECT_EQ(sql_int(db, "SELECT COUNT(*) FROM dead_letters WHERE path='batch' AND topic='" + uid +
+                            ".geo'"),
+            3);
+  EXPECT_EQ(sql_int(db, "SELECT COUNT(*) FROM dead_letters WHERE reason LIKE '%timestamp%' OR "
+                        "reason LIKE '%latitude%'"),
+            2);
   EXPECT_EQ(sql_int(db, "SELECT COUNT(*) FROM dead_letters WHERE reason = ''"), 0);
   // Everything valid still arrived: 40 good geo rows in the stream table.
   EXPECT_EQ(sql_int(db, "SELECT COUNT(*) FROM \"" + uid + "_geo_table\""), 40);
@@ -165,8 +178,9 @@ TEST_F(Simulate, RecordsOfTheWrongShapeBecomeDeadLettersAndTheRestFlows) {
 }
 
 TEST_F(Simulate, CtrlCStopsCleanlyAndTheNextRunContinues) {
-  std::vector<std::string> argv{pinpipe_bin(), "simulate", "--data-dir", data(), "--events",
-                                "100000", "--rate", "200", "--gateway-port", "0"};
+  std::vector<std::string> argv{pinpipe_bin(),    "simulate", "--data-dir", data(),
+                                "--events",       "100000",   "--rate",     "200",
+                                "--gateway-port", "0"};
   int fd = -1;
   pid_t pid = spawn(argv, &fd, dir.file("err"));
   std::this_thread::sleep_for(std::chrono::seconds(3));

@@ -180,7 +180,8 @@ TEST(Scheduler, EmptyStartDateMakesAFreshDagWaitForTheNextFireTime) {
   auto tomorrow = (*s)->due_run(at("2026-11-23 00:00:01"));
   ASSERT_TRUE(tomorrow->has_value());
   EXPECT_EQ((*tomorrow)->run_id, "scheduled__2026-11-23T00:00:00");
-  ASSERT_EQ(*(*s)->run_with_retries(**tomorrow, [](auto&, int) { return status{}; }, {}), "success");
+  ASSERT_EQ(*(*s)->run_with_retries(**tomorrow, [](auto&, int) { return status{}; }, {}),
+            "success");
 
   // Reopened days later with a history: the latest missed fire is due again.
   clock.set(at("2026-11-25 09:00:00"));
