@@ -1,12 +1,10 @@
-// The gateway's server: httplib setup, the one dispatcher every request goes through
+// The gateway's server: http_server setup, the one dispatcher every request goes through
 // (stage prefix, API keys, route family, counters), and the one place exceptions from
 // libraries become replies.
 #include "gateway/gateway.hpp"
 
 #include <chrono>
 #include <thread>
-
-#include <httplib.h>
 
 #include "common/logging.hpp"
 #include "gateway/http_common.hpp"
@@ -76,8 +74,9 @@ struct gateway::impl {
       : log(log), opt(std::move(o)), rest(log, opt, ctr), consumers(log, opt),
         kinesis(log, opt, ctr) {}
 
-  reply dispatch(const httplib::Request& req);
-  void serve(const httplib::Request& req, httplib::Response& res);
+  reply dispatch(const http_request& req);
+  reply serve(const http_request& req);
+  reply rejected(const http_request& req, int status);
 
   storage::log_store& log;
   gateway_options opt;
@@ -85,13 +84,12 @@ struct gateway::impl {
   rest_proxy rest;
   consumer_registry consumers;
   kinesis_service kinesis;
-  httplib::Server server;
-  std::thread thread;
+  std::unique_ptr<http_server> server;
   int bound_port = -1;
   std::shared_ptr<spdlog::logger> logger = logging::get("gateway");
 };
 
-reply gateway::impl::dispatch(const httplib::Request& req) {
+reply gateway::impl::dispatch(const http_request& req) {
   request_view rv{req, split_path(req.path), ""};
   const bool has_target = req.has_header("X-Amz-Target");
   // An API Gateway stage ("/prod/topics/...") is ignored, so invoke URLs work unchanged.
@@ -104,9 +102,8 @@ reply gateway::impl::dispatch(const httplib::Request& req) {
   }
   const family f = family_of(rv.segs, has_target);
   if (!opt.api_keys.empty()) {
-    std::string key = req.get_header_value("x-api-key");
-    if (key.empty() && f == family::native)
-      key = sigv4_access_key(req.get_header_value("Authorization"));
+    std::string key = req.header("x-api-key");
+    if (key.empty() && f == family::native) key = sigv4_access_key(req.header("Authorization"));
     if (std::find(opt.api_keys.begin(), opt.api_keys.end(), key) == opt.api_keys.end()) {
       return forbidden(f);
     }
@@ -144,17 +141,30 @@ reply gateway::impl::dispatch(const httplib::Request& req) {
   return rest_error(404, "HTTP 404 Not Found");
 }
 
-void gateway::impl::serve(const httplib::Request& req, httplib::Response& res) {
+reply gateway::impl::serve(const http_request& req) {
   ++ctr.requests;
   reply r = dispatch(req);
   if (r.status >= 400) {
     ctr.count_error(r.status);
     logger->debug("{} {} -> {}: {}", req.method, req.path, r.status, r.body);
   }
-  res.status = r.status;
-  if (!r.body.empty() || !r.content_type.empty()) {
-    res.set_content(std::move(r.body), r.content_type.c_str());
+  return r;
+}
+
+// What the server answers itself (malformed request, body over the limit, PATCH/OPTIONS,
+// a handler that threw): the same envelopes as the routes.
+reply gateway::impl::rejected(const http_request& req, int status) {
+  ctr.count_error(status);
+  if (status == 500) return rest_error(50001, "internal error while serving the request");
+  reply r = status == 413 ? rest_error(413, "request body is over the limit of " +
+                                                std::to_string(opt.max_request_bytes) + " bytes")
+                          : rest_error(status, "HTTP " + std::to_string(status) + " for " +
+                                                   req.method + " " + req.path);
+  if (req.has_header("X-Amz-Target") || req.path.find("/streams") != std::string::npos) {
+    r = kinesis_error(status == 413 ? "ValidationException" : "InvalidArgumentException",
+                      "HTTP " + std::to_string(status) + ": request rejected", status);
   }
+  return r;
 }
 
 gateway::gateway(storage::log_store& log, gateway_options opt)
@@ -165,78 +175,27 @@ gateway::~gateway() {
 }
 
 status gateway::start() {
-  auto& s = impl_->server;
   const auto& o = impl_->opt;
-  if (impl_->thread.joinable()) return status{errc::invalid_request, "gateway already started"};
+  if (impl_->server) return status{errc::invalid_request, "gateway already started"};
   if (o.threads < 1 || o.port < 0 || o.port > 65535 || o.max_record_bytes < 1 ||
       o.max_request_bytes < o.max_record_bytes || o.default_shards < 1) {
     return status{errc::invalid_config,
                   "gateway options: need threads >= 1, port 0..65535, max_record_bytes >= 1, "
                   "max_request_bytes >= max_record_bytes, default_shards >= 1"};
   }
-  const int threads = o.threads;
-  s.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
-  s.set_tcp_nodelay(true);
-  // httplib's default sets SO_REUSEPORT, which lets a second server bind a taken port
-  // silently; SO_REUSEADDR alone still allows quick restarts after TIME_WAIT.
-  s.set_socket_options([](socket_t sock) {
-    int yes = 1;
-    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<void*>(&yes), sizeof(yes));
-  });
-  s.set_keep_alive_max_count(1000000);
-  s.set_keep_alive_timeout(5);
-  s.set_payload_max_length(static_cast<size_t>(o.max_request_bytes));
-  auto handler = [this](const httplib::Request& req, httplib::Response& res) {
-    impl_->serve(req, res);
-  };
-  s.Get(".*", handler);
-  s.Post(".*", handler);
-  s.Put(".*", handler);
-  s.Delete(".*", handler);
-  // Errors httplib answers itself (body over the limit, unknown method): our envelope.
-  s.set_error_handler(httplib::Server::HandlerWithResponse([this](const httplib::Request& req,
-                                                                  httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    impl_->ctr.count_error(res.status);
-    reply r = res.status == 413
-                  ? rest_error(413, "request body is over the limit of " +
-                                        std::to_string(impl_->opt.max_request_bytes) + " bytes")
-                  : rest_error(res.status, "HTTP " + std::to_string(res.status) + " for " +
-                                               req.method + " " + req.path);
-    if (req.has_header("X-Amz-Target") || req.path.find("/streams") != std::string::npos) {
-      r = kinesis_error(res.status == 413 ? "ValidationException" : "InvalidArgumentException",
-                        "HTTP " + std::to_string(res.status) + ": request rejected", res.status);
-    }
-    res.set_content(r.body, r.content_type.c_str());
-    return httplib::Server::HandlerResponse::Handled;
-  }));
-  s.set_exception_handler(
-      [this](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-        impl_->ctr.count_error(500);
-        res.status = 500;
-        auto r = rest_error(50001, "internal error while serving the request");
-        res.set_content(r.body, r.content_type.c_str());
-      });
-  int port = o.port;
-  if (port == 0) {
-    port = s.bind_to_any_port(o.host);
-    if (port <= 0) {
-      return status{errc::io_error, "cannot listen on " + o.host +
-                                        ":0 (no free port, or the host "
-                                        "is not a local address)"};
-    }
-  } else if (!s.bind_to_port(o.host, port)) {
-    return status{errc::io_error, "cannot listen on " + o.host + ":" + std::to_string(port) +
-                                      ": the port is taken or the host is not a local address; "
-                                      "pick another port"};
-  }
-  impl_->bound_port = port;
-  impl_->thread = std::thread([this] { impl_->server.listen_after_bind(); });
-  // httplib's stop() is a no-op until the accept loop runs (is_running()); wait for it so
-  // an early stop() cannot leave the thread blocked in accept() forever.
-  while (!s.is_running())
-    std::this_thread::sleep_for(std::chrono::microseconds(100));
-  impl_->logger->info("gateway listening on http://{}:{}", o.host, port);
+  http_server_options so;
+  so.host = o.host;
+  so.port = o.port;
+  so.threads = o.threads;
+  so.max_request_bytes = o.max_request_bytes;
+  so.keep_alive_timeout_s = 5;
+  auto srv = std::make_unique<http_server>(
+      so, [this](const http_request& req) { return impl_->serve(req); },
+      [this](const http_request& req, int st) { return impl_->rejected(req, st); });
+  if (auto st = srv->start(); !st.ok()) return st;
+  impl_->bound_port = srv->port();
+  impl_->server = std::move(srv);
+  impl_->logger->info("gateway listening on http://{}:{}", o.host, impl_->bound_port);
   return status::success();
 }
 
@@ -245,9 +204,9 @@ int gateway::port() const {
 }
 
 void gateway::stop() {
-  if (!impl_ || !impl_->thread.joinable()) return;
-  impl_->server.stop();
-  impl_->thread.join();
+  if (!impl_ || !impl_->server) return;
+  impl_->server->stop();
+  impl_->server.reset();
   impl_->logger->info("gateway on port {} stopped", impl_->bound_port);
 }
 

@@ -8,9 +8,10 @@
 // Everything lands in one storage::log_store; streams are topics with is_stream=true.
 // Produces use acks=all, so a 200 means the records are durable.
 //
-// Lifecycle: construct, start() (binds and listens, then serves on its own threads: one
-// accept thread plus a pool of `threads` workers, each owning one connection at a time),
-// stop() (or the destructor). The log must outlive the gateway. stats() is thread-safe.
+// Lifecycle: construct, start() (binds and listens, then serves on its own threads: a pool
+// of `threads` workers sharing one epoll instance, see http_server.hpp; a worker is busy
+// only while it reads, handles or answers a request, idle keep-alive connections hold
+// none), stop() (or the destructor). The log must outlive the gateway. stats() is thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -31,7 +32,7 @@ struct gateway_options {
   int64_t max_record_bytes = 1 << 20;
   int64_t max_request_bytes = 10 << 20;
   int32_t default_shards = 5; ///< CreateStream / POST /streams/{name} without a count
-  int threads = 8;            ///< worker threads = concurrent connections served
+  int threads = 8;            ///< worker threads = requests handled at the same time
 };
 
 /// Counters for the status view.

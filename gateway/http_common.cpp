@@ -4,18 +4,16 @@
 #include <condition_variable>
 #include <memory>
 
-#include <httplib.h>
-
 namespace pinpipe::gateway {
 
 std::string request_view::header(const char* name) const {
-  return req.get_header_value(name);
+  return req.header(name);
 }
 bool request_view::has_param(const char* name) const {
   return req.has_param(name);
 }
 std::string request_view::param(const char* name) const {
-  return req.get_param_value(name);
+  return req.param(name);
 }
 const std::string& request_view::body() const {
   return req.body;

@@ -1,6 +1,6 @@
 // Internal to gateway/: the pieces every route family shares. A handler gets the parsed
-// request (httplib's, forward-declared so httplib.h stays in .cpp files) plus the path
-// split into segments, and returns a `reply`. JSON parsing goes through parse_json, the
+// request (http_server.hpp's http_request) plus the path split into segments, and returns
+// a `reply` (also in http_server.hpp). JSON parsing goes through parse_json, the
 // one place nlohmann's parse exceptions become values.
 //
 // Threading: everything here is called concurrently from the worker threads; the
@@ -19,21 +19,12 @@
 #include <nlohmann/json.hpp>
 
 #include "common/status.hpp"
+#include "gateway/http_server.hpp"
 #include "storage/log.hpp"
-
-namespace httplib {
-struct Request;
-}
 
 namespace pinpipe::gateway {
 
 using ojson = nlohmann::ordered_json;
-
-struct reply {
-  int status = 200;
-  std::string body;
-  std::string content_type = "application/json";
-};
 
 /// Shared counters behind gateway::stats().
 struct counters {
@@ -49,7 +40,7 @@ struct counters {
 
 /// A request as the handlers see it.
 struct request_view {
-  const httplib::Request& req;
+  const http_request& req;
   std::vector<std::string_view> segs; ///< path segments after the optional stage prefix
   std::string prefix;                 ///< the stage prefix ("/prod") or ""
   std::string header(const char* name) const;

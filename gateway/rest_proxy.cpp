@@ -1,6 +1,7 @@
 #include "gateway/rest_proxy.hpp"
 
 #include "gateway/codec.hpp"
+#include "gateway/produce_parser.hpp"
 
 namespace pinpipe::gateway {
 namespace {
@@ -35,13 +36,6 @@ std::optional<int32_t> parse_partition(std::string_view s) {
   }
   return v;
 }
-
-// One validated record and where it goes.
-struct pending_record {
-  storage::record rec;
-  int32_t partition = -1;
-  size_t index_in_batch = 0;
-};
 
 } // namespace
 
@@ -217,7 +211,65 @@ reply rest_proxy::produce(const request_view& rv, const std::string& topic,
                                " bytes is over the limit of " +
                                std::to_string(opt_.max_request_bytes) + " bytes");
   }
-  // 2. Body shape.
+  // 2. The common body shape without a DOM (parse_produce_fast declines anything unusual,
+  //    including every error case, which the general path below then words).
+  if (auto fast = parse_produce_fast(rv.body())) {
+    auto info = visible_topic(log_, topic);
+    if (!info) return rest_error_from(info.error());
+    const auto partitions = static_cast<int32_t>(info->partitions.size());
+    if (!forced_partition || *forced_partition < partitions) {
+      const int32_t sticky =
+          partitions > 0 ? static_cast<int32_t>(round_robin_.fetch_add(1) % uint32_t(partitions))
+                         : 0;
+      std::vector<pending_record> pending;
+      pending.reserve(fast->size());
+      bool ok = true;
+      using kind = fast_produce_record::kind;
+      for (auto& fr : *fast) {
+        pending_record pr;
+        if (fmt == embedded::json) {
+          if (fr.key_kind != kind::absent && fr.key_kind != kind::null)
+            pr.rec.key = std::move(fr.key);
+          pr.rec.value = fr.value_kind == kind::absent ? std::string("null") : std::move(fr.value);
+        } else {
+          if (fr.key_kind == kind::string) {
+            auto dec = base64_decode(std::string_view(fr.key).substr(1, fr.key.size() - 2));
+            if (!dec)
+              ok = false;
+            else
+              pr.rec.key = std::move(*dec);
+          } else if (fr.key_kind == kind::other) {
+            ok = false;
+          }
+          if (fr.value_kind == kind::string) {
+            auto dec = base64_decode(std::string_view(fr.value).substr(1, fr.value.size() - 2));
+            if (!dec)
+              ok = false;
+            else
+              pr.rec.value = std::move(*dec);
+          } else if (fr.value_kind == kind::other) {
+            ok = false;
+          }
+        }
+        if (fr.has_partition) {
+          if (fr.partition >= partitions) ok = false;
+          pr.partition = static_cast<int32_t>(fr.partition);
+        }
+        const int64_t size =
+            static_cast<int64_t>(pr.rec.value.size() + (pr.rec.key ? pr.rec.key->size() : 0));
+        if (size > opt_.max_record_bytes) ok = false;
+        if (!ok) break; // the general path reports the first problem in its own words
+        if (forced_partition) {
+          pr.partition = *forced_partition;
+        } else if (pr.partition < 0) {
+          pr.partition = pr.rec.key ? kafka_partition_for_key(*pr.rec.key, partitions) : sticky;
+        }
+        pending.push_back(std::move(pr));
+      }
+      if (ok) return append_and_reply(topic, partitions, std::move(pending));
+    }
+  }
+  // 3. The general path: body shape.
   auto parsed = parse_json(rv.body());
   if (!parsed) return rest_error(400, "request body is not JSON: " + parsed.error().message());
   const ojson& body = *parsed;
@@ -305,6 +357,11 @@ reply rest_proxy::produce(const request_view& rv, const std::string& topic,
     }
     pending.push_back(std::move(pr));
   }
+  return append_and_reply(topic, partitions, std::move(pending));
+}
+
+reply rest_proxy::append_and_reply(const std::string& topic, int32_t partitions,
+                                   std::vector<pending_record> pending) {
   // 5. One batch per partition, in record order within each.
   std::vector<storage::produce_request> reqs;
   std::vector<int> batch_of_partition(static_cast<size_t>(partitions), -1);

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "gateway/gateway.hpp"
 #include "gateway/http_common.hpp"
@@ -47,6 +48,15 @@ private:
   reply produce(const request_view& rv, const std::string& topic,
                 std::optional<int32_t> forced_partition);
   reply handle_v3(const request_view& rv);
+  /// One validated record and where it goes.
+  struct pending_record {
+    storage::record rec;
+    int32_t partition = -1;
+    size_t index_in_batch = 0;
+  };
+  /// Appends the records (acks=all, one batch per partition) and builds the offsets reply.
+  reply append_and_reply(const std::string& topic, int32_t partitions,
+                         std::vector<pending_record> pending);
 
   storage::log_store& log_;
   const gateway_options& opt_;
