@@ -130,6 +130,7 @@ status pipeline_runtime::impl::start() {
     g.api_keys = cfg.gateway.api_keys;
     g.max_record_bytes = cfg.gateway.max_record_bytes;
     g.max_request_bytes = cfg.gateway.max_request_bytes;
+    g.threads = static_cast<int>(cfg.gateway.threads); // validated: 1..1024
     g.default_shards = cfg.pipeline.stream_shards;
     auto gw = spawn_gateway(*sys, log, g);
     if (!gw) return gw.error();

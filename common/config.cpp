@@ -54,6 +54,7 @@ std::vector<field> fields(config& c) {
       {"gateway", "api_keys", kind::string_list, rule::any, &c.gateway.api_keys},
       {"gateway", "max_record_bytes", kind::i64, rule::positive, &c.gateway.max_record_bytes},
       {"gateway", "max_request_bytes", kind::i64, rule::positive, &c.gateway.max_request_bytes},
+      {"gateway", "threads", kind::i64, rule::positive, &c.gateway.threads},
       {"connector", "flush_size", kind::i64, rule::positive, &c.connector.flush_size},
       {"connector", "rotate_interval_ms", kind::i64, rule::positive,
        &c.connector.rotate_interval_ms},
@@ -348,6 +349,9 @@ status validate(const config& c) {
                    c.pipeline.user_id + "\"");
   if (c.gateway.listen.empty())
     return bad("gateway", "listen", "expected host:port like \"127.0.0.1:8082\", got \"\"");
+  if (c.gateway.threads > 1024)
+    return bad("gateway", "threads",
+               "expected 1..1024 worker threads, got " + std::to_string(c.gateway.threads));
   std::istringstream cron(c.scheduler.schedule);
   int parts = 0;
   for (std::string p; cron >> p;)

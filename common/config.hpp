@@ -56,6 +56,9 @@ struct gateway_section {
   std::vector<std::string> api_keys;
   int64_t max_record_bytes = 1 << 20;
   int64_t max_request_bytes = 10 << 20;
+  /// Worker threads = requests handled at once. An acks=all produce holds its worker until
+  /// the fsync, so this bounds how many producers share one group commit.
+  int64_t threads = 32;
 };
 
 struct connector_section {

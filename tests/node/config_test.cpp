@@ -26,6 +26,11 @@ TEST(Config, DefaultsMatchTheDocumentedValues) {
   EXPECT_EQ(c->gateway.listen, "127.0.0.1:8082");
   EXPECT_EQ(c->gateway.max_record_bytes, 1 << 20);
   EXPECT_EQ(c->gateway.max_request_bytes, 10 << 20);
+  EXPECT_EQ(c->gateway.threads, 32);
+  EXPECT_EQ(c->connector.flush_size, 500);
+  EXPECT_EQ(c->emulator.key_min, 0); // the course draws randint(0, 11000)
+  EXPECT_EQ(c->emulator.key_max, 11000);
+  EXPECT_EQ(c->scheduler.start_date, "");
   EXPECT_EQ(c->scheduler.schedule, "0 0 * * *");
   EXPECT_EQ(c->scheduler.retries, 1);
   EXPECT_EQ(c->scheduler.retry_delay_s, 120);
@@ -98,6 +103,9 @@ TEST(Config, SemanticChecksNameTheKey) {
             std::string::npos);
   EXPECT_NE(error_of("[emulator]\nkey_min = 10\nkey_max = 5\n").find("[emulator] key_min"),
             std::string::npos);
+  EXPECT_NE(error_of("[gateway]\nthreads = 5000\n").find("[gateway] threads: expected 1..1024"),
+            std::string::npos);
+  EXPECT_NE(error_of("[gateway]\nthreads = 0\n").find("[gateway] threads"), std::string::npos);
 }
 
 TEST(Config, TomlSyntaxErrorGivesFileLineAndColumn) {
