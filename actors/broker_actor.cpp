@@ -135,7 +135,7 @@ broker_actor::behavior_type broker(broker_pointer self, std::shared_ptr<storage:
       [self](m::commit_offsets_request& req) { return self->state.commit_offsets(req); },
       [self](m::fetch_offsets_request& req) { return self->state.fetch_offsets(req); },
       [self](m::produce_request& req) -> caf::result<m::produce_response> {
-        auto converted = m::from_wire(req);
+        auto converted = m::from_wire(std::move(req));
         if (!converted) return with_status(m::produce_response{}, converted.error());
         auto rp = self->make_response_promise<m::produce_response>();
         auto id = self->state.next_id++;

@@ -52,6 +52,7 @@ using namespace pinpipe;
 namespace msg = pinpipe::messages;
 
 constexpr int rpc_timeout_ms = 30000;
+constexpr size_t fetches_in_flight = 8; ///< read-back: fetch requests outstanding
 
 /// Flags beyond the shared ones of bench_common (which refuses flags it does not know).
 struct extra_flags {
@@ -175,7 +176,10 @@ result<window_run> run_window(transport::client& c, const std::string& topic, in
       for (int k = 0; k < n; ++k)
         add_record(req, gen.make(next + static_cast<uint64_t>(k)));
       const uint64_t id = c.next_correlation_id();
-      if (auto st = c.send(msg::make_envelope(req, id, c.name(), "broker")); !st) return st;
+      if (auto st = c.send_raw(msg::encode_envelope(msg::msg_type::produce_request, id, c.name(),
+                                                    msg::encode_payload(req)));
+          !st)
+        return st;
       inflight[id] = n;
       outstanding += n;
       next += static_cast<uint64_t>(n);
@@ -207,8 +211,8 @@ struct readback_run {
   status check;
 };
 
-/// Reads [0, high watermark) back with up to 4 fetches in flight: the range is cut into
-/// chunks of `readback_batch` records, each fetched from its first offset (a short answer
+/// Reads [0, high watermark) back with up to `fetches_in_flight` fetches in flight: the range is
+/// cut into chunks of `readback_batch` records, each fetched from its first offset (a short answer
 /// is continued from where it stopped); chunks are checked in offset order as they complete.
 result<readback_run> read_back(transport::client& c, const std::string& topic, uint64_t expected,
                                const bench::options& o) {
@@ -238,7 +242,7 @@ result<readback_run> read_back(transport::client& c, const std::string& topic, u
     return {};
   };
   while ((next_chunk < *hw || !inflight.empty()) && !sw.expired()) {
-    while (next_chunk < *hw && inflight.size() < 4) {
+    while (next_chunk < *hw && inflight.size() < fetches_in_flight) {
       chunks[next_chunk] = piece{next_chunk, std::min(*hw, next_chunk + chunk), {}};
       if (auto st = send(next_chunk); !st) return st;
       next_chunk += chunk;

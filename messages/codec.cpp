@@ -66,7 +66,9 @@ status unpack_and_convert(std::string_view bytes, const char* what,
   msgpack::unpack_limit limit(n, n, n, n, n, 32);
   try {
     std::size_t off = 0;
-    msgpack::object_handle oh = msgpack::unpack(bytes.data(), n, off, nullptr, nullptr, limit);
+    // Referencing str/bin/ext in place is safe: `convert` runs while `bytes` is alive.
+    auto reference = [](msgpack::type::object_type, std::size_t, void*) { return true; };
+    msgpack::object_handle oh = msgpack::unpack(bytes.data(), n, off, reference, nullptr, limit);
     if (off != n) return fail(std::to_string(n - off) + " trailing bytes");
     convert(oh.get());
     return {};
@@ -81,17 +83,36 @@ status unpack_and_convert(std::string_view bytes, const char* what,
   }
 }
 
-std::string pack_to_string(const std::function<void(msgpack::packer<msgpack::sbuffer>&)>& fn) {
-  msgpack::sbuffer buf;
-  msgpack::packer<msgpack::sbuffer> pk(buf);
+std::string pack_to_string(const std::function<void(string_packer&)>& fn) {
+  std::string out;
+  string_writer w{&out};
+  string_packer pk(w);
   fn(pk);
-  return std::string(buf.data(), buf.size());
+  return out;
 }
 
 } // namespace detail
 
 std::string encode_envelope(const envelope& env) {
-  return detail::pack_to_string([&](msgpack::packer<msgpack::sbuffer>& pk) { pk.pack(env); });
+  return detail::pack_to_string([&](detail::string_packer& pk) { pk.pack(env); });
+}
+
+std::string encode_envelope(msg_type type, uint64_t correlation_id, const std::string& source,
+                            const std::string& payload) {
+  // Same bytes as packing an envelope struct (MSGPACK_DEFINE: an array of the fields).
+  std::string out;
+  out.reserve(payload.size() + source.size() + 32);
+  detail::string_writer w{&out};
+  detail::string_packer pk(w);
+  pk.pack_array(6);
+  pk.pack(protocol_version);
+  pk.pack(type);
+  pk.pack(source);
+  pk.pack(std::string{});
+  pk.pack(correlation_id);
+  pk.pack_bin(static_cast<uint32_t>(payload.size()));
+  pk.pack_bin_body(payload.data(), static_cast<uint32_t>(payload.size()));
+  return out;
 }
 
 result<envelope> decode_envelope(std::string_view bytes) {

@@ -18,14 +18,24 @@ namespace pinpipe::messages {
 namespace detail {
 /// Unpacks exactly one MessagePack object spanning all of `bytes` (bounded by the input
 /// size, so a forged length cannot make it allocate) and hands it to `convert`; every
-/// msgpack exception becomes errc::malformed_message naming `what`.
+/// msgpack exception becomes errc::malformed_message naming `what`. Strings and blobs of
+/// the object point into `bytes` (no copy); `convert` copies what it keeps.
 status unpack_and_convert(std::string_view bytes, const char* what,
                           const std::function<void(const msgpack::object&)>& convert);
-std::string pack_to_string(const std::function<void(msgpack::packer<msgpack::sbuffer>&)>& fn);
+/// A msgpack output stream appending to a std::string (no intermediate buffer).
+struct string_writer {
+  std::string* out;
+  void write(const char* p, size_t n) { out->append(p, n); }
+};
+using string_packer = msgpack::packer<string_writer>;
+std::string pack_to_string(const std::function<void(string_packer&)>& fn);
 } // namespace detail
 
 /// The MessagePack bytes of an envelope.
 std::string encode_envelope(const envelope& env);
+/// The bytes of an envelope around an already encoded payload (moved in, one copy).
+std::string encode_envelope(msg_type type, uint64_t correlation_id, const std::string& source,
+                            const std::string& payload);
 
 /// Reads an envelope; checks its version (<= ours) and that it is one well-formed object.
 result<envelope> decode_envelope(std::string_view bytes);
@@ -36,7 +46,11 @@ uint64_t peek_correlation_id(std::string_view bytes);
 
 /// The MessagePack bytes of one message struct.
 template <class T> std::string encode_payload(const T& msg) {
-  return detail::pack_to_string([&](msgpack::packer<msgpack::sbuffer>& pk) { pk.pack(msg); });
+  std::string out;
+  detail::string_writer w{&out};
+  detail::string_packer pk(w);
+  pk.pack(msg);
+  return out;
 }
 
 /// Reads one message struct; checks its version (1..protocol_version).

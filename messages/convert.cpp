@@ -1,5 +1,7 @@
 #include "messages/convert.hpp"
 
+#include "messages/codec.hpp"
+
 namespace pinpipe::messages {
 
 wire_record to_wire(const storage::record& r) {
@@ -82,6 +84,82 @@ storage::group_offset from_wire(const wire_group_offset& w) {
   g.offset = w.offset;
   g.metadata = w.metadata;
   return g;
+}
+
+namespace {
+
+result<storage::acks> acks_from_wire(int8_t a) {
+  switch (a) {
+  case 0:
+    return storage::acks::none;
+  case 1:
+    return storage::acks::leader;
+  case -1:
+    return storage::acks::all;
+  default:
+    return status{errc::invalid_request,
+                  "acks must be 0, 1 or -1 (all), got " + std::to_string(static_cast<int>(a))};
+  }
+}
+
+} // namespace
+
+result<storage::produce_request> from_wire(produce_request&& w) {
+  auto a = acks_from_wire(w.acks);
+  if (!a) return a.error();
+  storage::produce_request r;
+  r.topic = std::move(w.topic);
+  r.partition = w.partition;
+  r.required_acks = *a;
+  r.producer_id = w.producer_id;
+  r.base_sequence = w.base_sequence;
+  r.records.resize(w.records.size());
+  for (size_t i = 0; i < w.records.size(); ++i) {
+    auto& in = w.records[i];
+    auto& out = r.records[i];
+    if (in.has_key) out.key = std::move(in.key);
+    out.value = std::move(in.value);
+    out.timestamp_ms = in.timestamp_ms;
+    out.headers = std::move(in.headers);
+  }
+  return r;
+}
+
+std::string encode_fetch_payload(const storage::fetch_result& r) {
+  size_t total = 64;
+  for (const auto& s : r.records) {
+    total += 48 + s.rec.value.size() + (s.rec.key ? s.rec.key->size() : 0);
+    for (const auto& h : s.rec.headers)
+      total += 10 + h.first.size() + h.second.size();
+  }
+  std::string out;
+  out.reserve(total);
+  detail::string_writer w{&out};
+  detail::string_packer pk(w);
+  // fetch_response: [version, error, message, records, high_watermark, log_start]
+  pk.pack_array(6);
+  pk.pack(protocol_version);
+  pk.pack(errc::ok);
+  pk.pack(std::string{});
+  pk.pack_array(static_cast<uint32_t>(r.records.size()));
+  static const std::string no_key;
+  for (const auto& s : r.records) {
+    // wire_stored_record: [version, offset, record]
+    pk.pack_array(3);
+    pk.pack(protocol_version);
+    pk.pack(s.offset);
+    // wire_record: [version, has_key, key, value, timestamp_ms, headers]
+    pk.pack_array(6);
+    pk.pack(protocol_version);
+    pk.pack(s.rec.key.has_value());
+    pk.pack(s.rec.key ? *s.rec.key : no_key);
+    pk.pack(s.rec.value);
+    pk.pack(s.rec.timestamp_ms);
+    pk.pack(s.rec.headers);
+  }
+  pk.pack(r.high_watermark);
+  pk.pack(r.log_start);
+  return out;
 }
 
 result<storage::produce_request> from_wire(const produce_request& w) {

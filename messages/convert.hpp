@@ -20,5 +20,12 @@ storage::group_offset from_wire(const wire_group_offset& g);
 
 /// The log's request from the wire request; an acks value other than 0, 1, -1 is an error.
 result<storage::produce_request> from_wire(const produce_request& r);
+/// The same, moving keys, values and headers out of `r` (no copies).
+result<storage::produce_request> from_wire(produce_request&& r);
+
+/// The MessagePack payload of a fetch_response (ok, no message) holding `r`, written
+/// straight from the log's records: the same bytes as encode_payload of a fetch_response
+/// filled with to_wire(record), without building the wire structs.
+std::string encode_fetch_payload(const storage::fetch_result& r);
 
 } // namespace pinpipe::messages

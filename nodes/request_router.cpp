@@ -1,10 +1,13 @@
 #include "nodes/request_router.hpp"
 
+#include <vector>
+
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
 
 #include "actors/type_ids.hpp"
 #include "messages/codec.hpp"
+#include "messages/convert.hpp"
 
 namespace pinpipe::node {
 
@@ -12,16 +15,28 @@ namespace m = pinpipe::messages;
 
 namespace {
 
+const std::string source_name = "broker";
+
 m::envelope error_envelope(errc code, std::string message) {
   return m::make_envelope(m::error_response{m::protocol_version, code, std::move(message)}, 0,
                           "node");
+}
+
+template <class Resp> void reply_with(const transport::responder& rsp, const Resp& r) {
+  rsp.reply_payload(m::message_traits<Resp>::type, m::encode_payload(r), source_name);
+}
+
+template <class Resp> Resp with_status(Resp r, const status& st) {
+  r.error = st.code();
+  r.message = st.message();
+  return r;
 }
 
 // One behavior clause per request type: ask the broker, reply with its response.
 template <class Req> auto route(caf::event_based_actor* self, actors::broker_actor broker) {
   return [self, broker](Req& req, transport::responder& rsp) {
     self->request(broker, caf::infinite, std::move(req))
-        .then([rsp](m::response_of<Req>& resp) { rsp.reply(m::make_envelope(resp, 0, "broker")); },
+        .then([rsp](m::response_of<Req>& resp) { reply_with(rsp, resp); },
               [self, rsp](caf::error& err) {
                 rsp.reply(error_envelope(errc::unavailable,
                                          "broker did not answer: " + self->system().render(err) +
@@ -40,23 +55,94 @@ caf::behavior router(caf::event_based_actor* self, actors::broker_actor broker) 
   };
 }
 
+template <class Req> result<Req> decode(const m::envelope& env, const transport::responder& rsp) {
+  auto req = m::decode_payload<Req>(env.payload.data);
+  if (!req) rsp.reply(error_envelope(req.error().code(), req.error().message()));
+  return req;
+}
+
 template <class Req>
 void forward(const caf::actor& router, const m::envelope& env, transport::responder rsp) {
-  auto req = m::decode_payload<Req>(env.payload.data);
-  if (!req) {
-    rsp.reply(error_envelope(req.error().code(), req.error().message()));
-    return;
-  }
-  caf::anon_send(router, std::move(*req), std::move(rsp));
+  auto req = decode<Req>(env, rsp);
+  if (req) caf::anon_send(router, std::move(*req), std::move(rsp));
 }
+
+/// The transport thread's side: the fast path and the produce requests of the burst.
+struct fast_path {
+  caf::actor router;
+  std::shared_ptr<storage::log_store> log;
+  std::vector<storage::produce_request> reqs;
+  std::vector<storage::produce_callback> cbs;
+
+  void produce(const m::envelope& env, transport::responder rsp) {
+    auto req = decode<m::produce_request>(env, rsp);
+    if (!req) return;
+    auto converted = m::from_wire(std::move(*req));
+    if (!converted) {
+      reply_with(rsp, with_status(m::produce_response{}, converted.error()));
+      return;
+    }
+    reqs.push_back(std::move(*converted));
+    cbs.push_back([rsp = std::move(rsp)](storage::produce_result pr) {
+      m::produce_response r;
+      r.error = pr.st.code();
+      r.message = pr.st.message();
+      r.base_offset = pr.base_offset;
+      r.last_offset = pr.last_offset;
+      r.duplicate = pr.duplicate;
+      reply_with(rsp, r);
+    });
+  }
+
+  void drained() {
+    if (reqs.empty()) return;
+    std::vector<storage::produce_request> r;
+    std::vector<storage::produce_callback> c;
+    r.swap(reqs);
+    c.swap(cbs);
+    log->produce_many(std::move(r), std::move(c));
+    reqs.reserve(64);
+    cbs.reserve(64);
+  }
+
+  void fetch(const m::envelope& env, transport::responder rsp) {
+    auto req = decode<m::fetch_request>(env, rsp);
+    if (!req) return;
+    if (req->max_bytes <= 0) {
+      reply_with(
+          rsp, with_status(m::fetch_response{},
+                           status{errc::invalid_request, "fetch max_bytes must be positive, got " +
+                                                             std::to_string(req->max_bytes)}));
+      return;
+    }
+    auto res = log->fetch(req->topic, req->partition, req->offset, req->max_bytes);
+    if (!res) {
+      reply_with(rsp, with_status(m::fetch_response{}, res.error()));
+      return;
+    }
+    if (res->records.empty() && req->max_wait_ms > 0) { // a long poll: the broker parks it
+      caf::anon_send(router, std::move(*req), std::move(rsp));
+      return;
+    }
+    rsp.reply_payload(m::msg_type::fetch_response, m::encode_fetch_payload(*res), source_name);
+  }
+};
 
 } // namespace
 
-transport::request_handler make_request_handler(caf::actor_system& sys, actors::broker_actor broker,
-                                                caf::actor* router_out) {
+transport::handlers make_request_handler(caf::actor_system& sys, actors::broker_actor broker,
+                                         caf::actor* router_out,
+                                         std::shared_ptr<storage::log_store> log) {
   auto r = sys.spawn(router, broker);
   if (router_out) *router_out = r;
-  return [r](m::envelope env, transport::responder rsp) {
+  std::shared_ptr<fast_path> fp;
+  if (log) {
+    fp = std::make_shared<fast_path>();
+    fp->router = r;
+    fp->log = std::move(log);
+  }
+  transport::handlers h;
+  h.on_request = [r, fp](m::envelope env, transport::responder rsp) {
     switch (env.type) {
     case m::msg_type::create_topic_request:
       return forward<m::create_topic_request>(r, env, rsp);
@@ -67,8 +153,10 @@ transport::request_handler make_request_handler(caf::actor_system& sys, actors::
     case m::msg_type::describe_topic_request:
       return forward<m::describe_topic_request>(r, env, rsp);
     case m::msg_type::produce_request:
+      if (fp) return fp->produce(env, std::move(rsp));
       return forward<m::produce_request>(r, env, rsp);
     case m::msg_type::fetch_request:
+      if (fp) return fp->fetch(env, std::move(rsp));
       return forward<m::fetch_request>(r, env, rsp);
     case m::msg_type::list_offsets_request:
       return forward<m::list_offsets_request>(r, env, rsp);
@@ -83,6 +171,8 @@ transport::request_handler make_request_handler(caf::actor_system& sys, actors::
                                    m::to_string(env.type) + "); send a log API request"));
     }
   };
+  if (fp) h.on_drained = [fp] { fp->drained(); };
+  return h;
 }
 
 } // namespace pinpipe::node

@@ -1,21 +1,38 @@
-// Glue between the transport thread and the actors of a node. The handler returned by
-// make_request_handler runs on the transport thread: it decodes the envelope's payload by
-// message type and anon_sends (request, responder) to a small router actor, which asks
-// the broker actor (typed request/then, never blocking) and replies through the
-// responder - from a CAF worker thread, so the reply travels through the transport's
-// outbox. Undecodable payloads and unknown types are answered at once with an
-// error_response. Actor code (includes CAF).
+// Glue between the transport thread and the log/actors of a node.
+//
+// Fast path (on the transport thread, no actor hop): produce requests and fetches that
+// can be answered at once go straight to the thread-safe log_store.
+//  - produce: each request of a burst (transport::server reads every request already
+//    queued before replying) is decoded and collected; after the burst (on_drained) they
+//    go to log_store::produce_many, which writes consecutive non-idempotent requests for
+//    the same partition and acks as one batch (one pwrite, one group-commit fsync) and
+//    gives every requester its own offsets. Replies come from the log's callback: on the
+//    transport thread (acks 0/1, errors) or on the log's flusher thread after the fsync
+//    (acks=all), through the responder's thread-safe outbox.
+//  - fetch: answered from log_store::fetch, the response payload encoded straight from
+//    the log's records; a long-poll fetch (max_wait_ms > 0 and nothing to return yet) goes
+//    to the broker actor, which parks it.
+// Everything else (topic admin, offsets, groups) is anon_sent with its responder to a
+// small router actor, which asks the broker actor (typed request/then, never blocking)
+// and replies through the responder from a CAF worker thread. Undecodable payloads and
+// unknown types are answered at once with an error_response. Actor code (includes CAF).
 #pragma once
+
+#include <memory>
 
 #include <caf/actor_system.hpp>
 
 #include "actors/broker_actor.hpp"
+#include "storage/log.hpp"
 #include "transport/server.hpp"
 
 namespace pinpipe::node {
 
-/// Spawns the router actor and returns the transport handler that feeds it.
-transport::request_handler make_request_handler(caf::actor_system& sys, actors::broker_actor broker,
-                                                caf::actor* router_out);
+/// Spawns the router actor and returns the transport handlers that feed it. The fast
+/// path uses `log`, which must be the log `broker` was spawned over; when it is null,
+/// every request goes through the actors.
+transport::handlers make_request_handler(caf::actor_system& sys, actors::broker_actor broker,
+                                         caf::actor* router_out,
+                                         std::shared_ptr<storage::log_store> log);
 
 } // namespace pinpipe::node

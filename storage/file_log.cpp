@@ -40,6 +40,12 @@ int64_t now_ms() {
 }
 
 constexpr int64_t max_segment_bytes = 1LL << 30; // positions in the index are u32
+// Caps of one merged batch (produce_many): encoded record bytes and records.
+constexpr size_t merge_max_bytes = 4u << 20;
+constexpr size_t merge_max_records = 65536;
+// Group commit linger (flusher_loop) when log.flush_max_delay_us is 0.
+constexpr std::chrono::microseconds linger_gap{100};
+constexpr std::chrono::microseconds linger_max{1000};
 
 class file_log final : public log_store {
 public:
@@ -139,40 +145,96 @@ public:
 
   void produce(produce_request req, produce_callback cb) override {
     produce_result res;
-    std::shared_ptr<partition> part;
-    if (closed_) {
-      res.st = closed_error();
-    } else if (auto t = find_topic(req.topic); !t) {
-      res.st = unknown_topic_error(req.topic);
-    } else if (req.partition.get() < 0 || req.partition.get() >= t->cfg.partitions) {
-      res.st = unknown_partition_error(req.topic, req.partition, t->cfg.partitions);
-    } else if (auto st = validate_produce(req, cfg_.max_record_bytes); !st) {
-      res.st = st;
-    } else {
-      part = t->parts[req.partition.get()];
-    }
+    auto part = admit(req, res.st);
     if (!part) {
       cb(std::move(res));
       return;
     }
-    // Encode and checksum outside the partition lock; the base offset is patched in
-    // under it (it is not covered by the CRC).
-    const int64_t now = now_ms();
-    for (auto& r : req.records) {
-      if (r.timestamp_ms == 0) r.timestamp_ms = now;
+    append_and_ack(std::move(part), req, std::move(cb));
+  }
+
+  // Merging: consecutive non-idempotent requests for the same partition and acks become
+  // one batch (one encode, one pwrite, one group-commit entry), split back into per-request
+  // offset ranges in the callback. A request that does not fit the open group of its
+  // partition (other acks, idempotent, size cap reached) closes it, so per partition the
+  // offsets follow the order of `reqs`.
+  void produce_many(std::vector<produce_request> reqs, std::vector<produce_callback> cbs) override {
+    struct group {
+      std::shared_ptr<partition> part;
+      size_t first = 0;            ///< index of the request whose topic/acks the batch uses
+      std::vector<size_t> members; ///< request indexes, in order
+      size_t bytes = 0;
+      size_t records = 0;
+      bool open = true;
+    };
+    std::vector<group> groups;
+    for (size_t i = 0; i < reqs.size(); ++i) {
+      auto& req = reqs[i];
+      status st;
+      auto part = admit(req, st);
+      if (!part) {
+        produce_result res;
+        res.st = std::move(st);
+        cbs[i](std::move(res));
+        continue;
+      }
+      size_t bytes = 0;
+      for (const auto& r : req.records)
+        bytes += format::encoded_record_size(r);
+      const bool mergeable = req.producer_id < 0;
+      group* open = nullptr;
+      for (auto it = groups.rbegin(); it != groups.rend(); ++it) {
+        if (it->part == part) {
+          if (it->open) open = &*it;
+          break;
+        }
+      }
+      if (open && (!mergeable || reqs[open->first].required_acks != req.required_acks ||
+                   open->bytes + bytes > merge_max_bytes ||
+                   open->records + req.records.size() > merge_max_records)) {
+        open->open = false;
+        open = nullptr;
+      }
+      if (!open) {
+        groups.push_back(group{part, i, {}, 0, 0, mergeable});
+        open = &groups.back();
+      }
+      open->members.push_back(i);
+      open->bytes += bytes;
+      open->records += req.records.size();
     }
-    thread_local std::string buf;
-    const auto h = format::encode_batch(req.records, 0, 0, req.producer_id, req.base_sequence, buf);
-    res = part->append(buf, h, req.producer_id, req.base_sequence, now);
-    if (buf.capacity() > (8u << 20)) std::string{}.swap(buf);
-    if (res.st.ok() && !res.duplicate) {
-      watches_.notify(req.topic, req.partition, res.last_offset + 1);
+    for (auto& g : groups) {
+      auto& lead = reqs[g.first];
+      if (g.members.size() == 1) {
+        append_and_ack(std::move(g.part), lead, std::move(cbs[g.first]));
+        continue;
+      }
+      std::vector<std::pair<int64_t, produce_callback>> split;
+      split.reserve(g.members.size());
+      std::vector<record> all;
+      all.reserve(g.records);
+      for (size_t i : g.members) {
+        auto& recs = reqs[i].records;
+        split.emplace_back(static_cast<int64_t>(recs.size()), std::move(cbs[i]));
+        if (i == g.first) continue;
+        std::move(recs.begin(), recs.end(), std::back_inserter(lead.records));
+      }
+      // Keep the lead's records first: lead is members[0], so order is preserved.
+      ++merged_groups_;
+      merged_requests_ += g.members.size();
+      append_and_ack(std::move(g.part), lead, [split = std::move(split)](produce_result r) mutable {
+        int64_t next = r.base_offset.get();
+        for (auto& [n, cb] : split) {
+          produce_result sub = r;
+          if (r.st.ok()) {
+            sub.base_offset = offset_t{next};
+            sub.last_offset = offset_t{next + n - 1};
+            next += n;
+          }
+          cb(std::move(sub));
+        }
+      });
     }
-    if (!res.st.ok() || req.required_acks != acks::all) {
-      cb(std::move(res));
-      return;
-    }
-    enqueue_flush(std::move(part), std::move(res), std::move(cb));
   }
 
   result<fetch_result> fetch(const std::string& topic, partition_id p, offset_t from,
@@ -274,6 +336,8 @@ public:
     s.fsyncs = fsyncs_.load();
     s.synced_batches = synced_batches_.load();
     s.flush_rounds = flush_rounds_.load();
+    s.merged_groups = merged_groups_.load();
+    s.merged_requests = merged_requests_.load();
     return s;
   }
 
@@ -287,6 +351,45 @@ private:
     produce_result res;
     produce_callback cb;
   };
+
+  /// The partition a produce request goes to, or nullptr with `st` saying why not.
+  std::shared_ptr<partition> admit(const produce_request& req, status& st) const {
+    if (closed_) {
+      st = closed_error();
+    } else if (auto t = find_topic(req.topic); !t) {
+      st = unknown_topic_error(req.topic);
+    } else if (req.partition.get() < 0 || req.partition.get() >= t->cfg.partitions) {
+      st = unknown_partition_error(req.topic, req.partition, t->cfg.partitions);
+    } else if (auto v = validate_produce(req, cfg_.max_record_bytes); !v) {
+      st = v;
+    } else {
+      return t->parts[req.partition.get()];
+    }
+    return nullptr;
+  }
+
+  /// Encodes req.records as one batch, appends it to `part` and calls `cb` now (errors,
+  /// acks none/leader) or from the flusher after the fsync (acks all).
+  void append_and_ack(std::shared_ptr<partition> part, produce_request& req, produce_callback cb) {
+    // Encode and checksum outside the partition lock; the base offset is patched in
+    // under it (it is not covered by the CRC).
+    const int64_t now = now_ms();
+    for (auto& r : req.records) {
+      if (r.timestamp_ms == 0) r.timestamp_ms = now;
+    }
+    thread_local std::string buf;
+    const auto h = format::encode_batch(req.records, 0, 0, req.producer_id, req.base_sequence, buf);
+    produce_result res = part->append(buf, h, req.producer_id, req.base_sequence, now);
+    if (buf.capacity() > (8u << 20)) std::string{}.swap(buf);
+    if (res.st.ok() && !res.duplicate) {
+      watches_.notify(req.topic, req.partition, res.last_offset + 1);
+    }
+    if (!res.st.ok() || req.required_acks != acks::all) {
+      cb(std::move(res));
+      return;
+    }
+    enqueue_flush(std::move(part), std::move(res), std::move(cb));
+  }
 
   static status closed_error() {
     return {errc::unavailable, "the log is closed (node shutting down); retry on another node"};
@@ -426,6 +529,18 @@ private:
           lk.unlock();
           std::this_thread::sleep_for(std::chrono::microseconds(cfg_.flush_max_delay_us));
           lk.lock();
+        } else if (!stop_) {
+          // Adaptive linger: while acks=all batches keep arriving (a burst of pipelined
+          // requests still being read by the node's transport thread), let them join this
+          // fsync: wait up to linger_gap for each next one, linger_max in all. A lone
+          // request waits linger_gap once.
+          const auto deadline = std::chrono::steady_clock::now() + linger_max;
+          size_t seen = queue_.size();
+          while (!stop_ && std::chrono::steady_clock::now() < deadline) {
+            flush_cv_.wait_for(lk, linger_gap, [&] { return stop_ || queue_.size() != seen; });
+            if (queue_.size() == seen) break;
+            seen = queue_.size();
+          }
         }
         batch.swap(queue_);
       }
@@ -475,6 +590,8 @@ private:
   std::atomic<uint64_t> fsyncs_{0};
   std::atomic<uint64_t> synced_batches_{0};
   std::atomic<uint64_t> flush_rounds_{0};
+  std::atomic<uint64_t> merged_groups_{0};
+  std::atomic<uint64_t> merged_requests_{0};
 };
 
 status validate_log_config(const log_config& cfg) {

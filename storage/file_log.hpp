@@ -17,9 +17,11 @@
 namespace pinpipe::storage {
 
 struct file_log_stats {
-  uint64_t fsyncs = 0;         ///< fdatasync calls made by the flusher (group commits)
-  uint64_t synced_batches = 0; ///< acks=all batches answered after such an fsync
-  uint64_t flush_rounds = 0;   ///< times the flusher woke up with work
+  uint64_t fsyncs = 0;          ///< fdatasync calls made by the flusher (group commits)
+  uint64_t synced_batches = 0;  ///< acks=all batches answered after such an fsync
+  uint64_t flush_rounds = 0;    ///< times the flusher woke up with work
+  uint64_t merged_groups = 0;   ///< batches written by produce_many for several requests
+  uint64_t merged_requests = 0; ///< requests that went into those merged batches
 };
 
 /// The counters of a log made by open_file_log; nullopt for other implementations.

@@ -135,6 +135,17 @@ public:
   // -- writes ---------------------------------------------------------------------------
   /// Appends the batch atomically (all records or none) and calls `cb` exactly once.
   virtual void produce(produce_request req, produce_callback cb) = 0;
+  /// Appends several requests, in order, calling cbs[i] exactly once for reqs[i] (the
+  /// vectors have the same size). Each request stays atomic and gets its own dense range
+  /// of offsets; per partition, offsets follow the order of `reqs`. An implementation may
+  /// write consecutive non-idempotent requests for the same partition and acks as ONE
+  /// batch (one write, one group-commit entry, one fsync); a request that is invalid on
+  /// its own (e.g. an oversized record) fails alone. Idempotent requests are never merged.
+  /// The default produces them one by one.
+  virtual void produce_many(std::vector<produce_request> reqs, std::vector<produce_callback> cbs) {
+    for (size_t i = 0; i < reqs.size(); ++i)
+      produce(std::move(reqs[i]), std::move(cbs[i]));
+  }
 
   // -- reads ----------------------------------------------------------------------------
   /// Records from `from` on, at most about `max_bytes` (but always at least one record

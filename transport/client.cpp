@@ -61,6 +61,13 @@ status client::send_raw(const std::string& bytes) {
 result<messages::envelope> client::receive(int timeout_ms) {
   zmq::pollitem_t item{impl_->sock.handle(), 0, ZMQ_POLLIN, 0};
   try {
+    {
+      // A reply already queued: no poll (a system call) needed.
+      zmq::message_t msg;
+      if (impl_->sock.recv(msg, zmq::recv_flags::dontwait))
+        return messages::decode_envelope(
+            std::string_view(static_cast<const char*>(msg.data()), msg.size()));
+    }
     zmq::poll(&item, 1, std::chrono::milliseconds(timeout_ms));
     if (!(item.revents & ZMQ_POLLIN))
       return status{errc::timeout, "no reply from " + opts_.endpoint + " within " +

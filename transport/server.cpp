@@ -2,6 +2,7 @@
 
 #include <deque>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include <zmq.hpp>
@@ -23,12 +24,13 @@ struct outbox {
   std::unique_ptr<zmq::socket_t> wake;                   // PAIR, connected to the thread's end
   bool wake_pending = false;
   bool closed = false;
+  std::thread::id owner; // the transport thread: it sends the queue after each burst anyway
 
   void push(std::string identity, std::string bytes) {
     std::lock_guard<std::mutex> lock(mu);
     if (closed) return;
     queue.emplace_back(std::move(identity), std::move(bytes));
-    if (!wake_pending && wake) {
+    if (!wake_pending && wake && std::this_thread::get_id() != owner) {
       wake_pending = true;
       // Under the mutex: the PAIR socket is only ever touched by one thread at a time.
       wake->send(zmq::const_buffer("", 0), zmq::send_flags::dontwait);
@@ -44,12 +46,22 @@ void responder::reply(messages::envelope env) const {
   box_->push(identity_, messages::encode_envelope(env));
 }
 
+void responder::reply_payload(messages::msg_type type, const std::string& payload,
+                              const std::string& source) const {
+  if (!box_) return;
+  box_->push(identity_, messages::encode_envelope(type, correlation_id_, source, payload));
+}
+
 struct server::impl {
   zmq::context_t ctx{1};
 };
 
 server::server(server_options opts, request_handler handler)
     : opts_(std::move(opts)), handler_(std::move(handler)),
+      outbox_(std::make_shared<detail::outbox>()), impl_(std::make_unique<impl>()) {}
+
+server::server(server_options opts, handlers h)
+    : opts_(std::move(opts)), handler_(std::move(h.on_request)), drained_(std::move(h.on_drained)),
       outbox_(std::make_shared<detail::outbox>()), impl_(std::make_unique<impl>()) {}
 
 server::~server() {
@@ -121,6 +133,7 @@ void server::run(std::promise<status>* started) {
     wake_out->connect(wake_ep);
     std::lock_guard<std::mutex> lock(outbox_->mu);
     outbox_->wake = std::move(wake_out);
+    outbox_->owner = std::this_thread::get_id();
   } catch (const zmq::error_t& e) {
     started->set_value(status{errc::unavailable, "cannot listen on " + opts_.endpoint + ": " +
                                                      e.what() +
@@ -144,7 +157,7 @@ void server::run(std::promise<status>* started) {
     }
     if (items[0].revents & ZMQ_POLLIN) {
       // Drain a bounded number of requests so replies are not starved.
-      for (int i = 0; i < 1000; ++i) {
+      for (int i = 0; i < opts_.max_burst; ++i) {
         frames.clear();
         if (!zmq::recv_multipart(router, std::back_inserter(frames), zmq::recv_flags::dontwait))
           break;
@@ -170,6 +183,13 @@ void server::run(std::promise<status>* started) {
           rsp.reply(error_envelope(status{errc::internal, e.what()}));
         }
       }
+      if (drained_) {
+        try {
+          drained_();
+        } catch (const std::exception& e) {
+          log->error("drain handler threw: {}", e.what());
+        }
+      }
     }
     if (items[1].revents & ZMQ_POLLIN) {
       zmq::message_t m;
@@ -185,7 +205,16 @@ void server::run(std::promise<status>* started) {
     for (auto& [identity, bytes] : out) {
       try {
         router.send(zmq::buffer(identity), zmq::send_flags::sndmore);
-        router.send(zmq::buffer(bytes), zmq::send_flags::none);
+        if (bytes.size() < 4096) {
+          router.send(zmq::buffer(bytes), zmq::send_flags::none);
+        } else {
+          // Large replies (fetches): hand the string to ZeroMQ instead of copying it.
+          auto* owned = new std::string(std::move(bytes));
+          zmq::message_t m(
+              owned->data(), owned->size(),
+              [](void*, void* hint) { delete static_cast<std::string*>(hint); }, owned);
+          router.send(m, zmq::send_flags::none);
+        }
       } catch (const zmq::error_t& e) {
         log->warn("reply dropped: {}", e.what());
       }

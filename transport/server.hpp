@@ -12,6 +12,12 @@
 // clients that know the server's public key get through (the handshake of others fails
 // silently, their requests time out).
 //
+// Bursts: the thread reads every request already queued on the ROUTER (up to
+// server_options::max_burst) before it sends replies; after each burst it calls the
+// optional `on_drained` handler, so a handler can act on all requests of the burst at once
+// (nodes/request_router merges produce requests this way). Replies pushed from the
+// transport thread itself (e.g. from on_drained) do not wake it: they are sent right after.
+//
 // Lifecycle: construct -> start() (binds; returns once bound) -> ... -> stop() (or
 // destructor). Replies after stop() are dropped. start/stop from one owning thread.
 #pragma once
@@ -35,6 +41,7 @@ struct server_options {
   std::string curve_public_key;
   int poll_timeout_ms = 100;            ///< how often the thread checks for stop
   int64_t max_message_bytes = 64 << 20; ///< larger frames are dropped by libzmq
+  int max_burst = 1000;                 ///< requests read per burst before replies are sent
 };
 
 namespace detail {
@@ -50,6 +57,9 @@ public:
       : box_(std::move(box)), identity_(std::move(identity)), correlation_id_(correlation_id) {}
   /// Sends `env` back; its correlation_id is set to the request's.
   void reply(messages::envelope env) const;
+  /// Sends back an envelope of `type` around an already encoded payload (one encode less).
+  void reply_payload(messages::msg_type type, const std::string& payload,
+                     const std::string& source) const;
   uint64_t correlation_id() const { return correlation_id_; }
 
 private:
@@ -59,10 +69,19 @@ private:
 };
 
 using request_handler = std::function<void(messages::envelope request, responder reply)>;
+/// Called on the transport thread after each burst of requests (see above).
+using drain_handler = std::function<void()>;
+
+/// Both callbacks of a server; `on_drained` may be empty.
+struct handlers {
+  request_handler on_request;
+  drain_handler on_drained;
+};
 
 class server {
 public:
   server(server_options opts, request_handler handler);
+  server(server_options opts, handlers h);
   ~server();
   server(const server&) = delete;
   server& operator=(const server&) = delete;
@@ -81,6 +100,7 @@ private:
 
   server_options opts_;
   request_handler handler_;
+  drain_handler drained_;
   std::shared_ptr<detail::outbox> outbox_;
   std::thread thread_;
   std::atomic<bool> stop_{false};

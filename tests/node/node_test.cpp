@@ -236,6 +236,56 @@ TEST_F(NodeTest, RecordOverMaxSizeIsRefusedAndTheNodeKeepsServing) {
   expect_still_serving();
 }
 
+// Many one-record requests sent without waiting reach the node in bursts, which it may
+// append as merged batches: each request must still get its own offset, in send order,
+// and a bad request in the middle gets its error while the others are appended.
+TEST_F(NodeTest, PipelinedProducesGetDenseOffsetsInOrderAndABadOneFailsAlone) {
+  start("[log]\nmax_record_bytes = 1024\n");
+  create("burst", 1);
+  for (int8_t acks : {int8_t{1}, int8_t{-1}}) {
+    constexpr int n = 300, bad = 150;
+    std::map<uint64_t, int> sent; // correlation id -> request index
+    for (int i = 0; i < n; ++i) {
+      m::produce_request req;
+      req.topic = "burst";
+      req.acks = acks;
+      req.records = {rec(i == bad ? std::string(4096, 'x') : "v" + std::to_string(i))};
+      const uint64_t id = client_->next_correlation_id();
+      ASSERT_TRUE(client_->send(m::make_envelope(req, id, "test", "broker")).ok());
+      sent[id] = i;
+    }
+    std::vector<m::produce_response> got(n);
+    for (int k = 0; k < n; ++k) {
+      auto rep = client_->receive(10000);
+      ASSERT_TRUE(rep.ok()) << rep.error().to_string();
+      ASSERT_TRUE(sent.count(rep->correlation_id));
+      auto r = m::open_envelope<m::produce_response>(*rep);
+      ASSERT_TRUE(r.ok()) << r.error().to_string();
+      got[sent[rep->correlation_id]] = *r;
+    }
+    const int64_t base = acks == 1 ? 0 : n - 1; // the second round follows the first
+    int64_t expect = base;
+    for (int i = 0; i < n; ++i) {
+      if (i == bad) {
+        EXPECT_EQ(got[i].error, errc::record_too_large) << got[i].message;
+        continue;
+      }
+      ASSERT_EQ(got[i].error, errc::ok) << got[i].message;
+      EXPECT_EQ(got[i].base_offset, offset_t{expect}) << "request " << i;
+      EXPECT_EQ(got[i].last_offset, offset_t{expect}) << "request " << i;
+      ++expect;
+    }
+    for (int64_t o = base; o < expect; o += 100) { // what is stored matches the offsets
+      auto f = fetch("burst", 0, o);
+      ASSERT_EQ(f.error, errc::ok) << f.message;
+      ASSERT_FALSE(f.records.empty());
+      const int64_t i = o - base < bad ? o - base : o - base + 1;
+      EXPECT_EQ(f.records[0].record.value, "v" + std::to_string(i));
+    }
+  }
+  expect_still_serving();
+}
+
 TEST_F(NodeTest, MalformedEnvelopeGetsAnErrorResponseAndTheNodeKeepsServing) {
   start();
   ASSERT_TRUE(client_->send_raw("this is not messagepack \xc1").ok());

@@ -147,6 +147,56 @@ TEST(Transport, RepliesProducedLaterOnOtherThreadsAreDelivered) {
     w.join();
 }
 
+// The drain handler runs on the transport thread after each burst: a handler that only
+// collects requests and answers them all from on_drained (as the node's produce merging
+// does) must answer every request, and the bursts must add up to what was sent. Replies
+// pushed from the transport thread itself need no wake-up to be sent.
+TEST(Transport, DrainHandlerAnswersEveryRequestOfEachBurst) {
+  std::vector<std::pair<m::envelope, responder>> pending; // transport thread only
+  std::vector<size_t> bursts;
+  std::thread::id handler_thread, drain_thread;
+  handlers h;
+  h.on_request = [&](m::envelope req, responder r) {
+    handler_thread = std::this_thread::get_id();
+    pending.emplace_back(std::move(req), std::move(r));
+  };
+  h.on_drained = [&] {
+    drain_thread = std::this_thread::get_id();
+    if (pending.empty()) return;
+    bursts.push_back(pending.size());
+    for (auto& [req, r] : pending)
+      r.reply(echo_of(req));
+    pending.clear();
+  };
+  auto opts = local_options();
+  opts.poll_timeout_ms = 5000; // a missing reply would not be rescued by the poll timeout
+  server s(opts, h);
+  ASSERT_TRUE(s.start().ok());
+  auto c = connect_to(s);
+  constexpr int n = 400;
+  for (int i = 1; i <= n; ++i) {
+    auto req = request_with("b" + std::to_string(i));
+    req.correlation_id = static_cast<uint64_t>(i);
+    ASSERT_TRUE(c->send(req).ok());
+  }
+  std::vector<bool> seen(n + 1, false);
+  for (int i = 0; i < n; ++i) {
+    auto rep = c->receive(2000);
+    ASSERT_TRUE(rep.ok()) << rep.error().to_string();
+    ASSERT_LE(rep->correlation_id, static_cast<uint64_t>(n));
+    std::string expect = "b" + std::to_string(rep->correlation_id);
+    EXPECT_EQ(reply_text(*rep), std::string(expect.rbegin(), expect.rend()));
+    EXPECT_FALSE(seen[rep->correlation_id]);
+    seen[rep->correlation_id] = true;
+  }
+  s.stop();
+  size_t total = 0;
+  for (auto b : bursts)
+    total += b;
+  EXPECT_EQ(total, static_cast<size_t>(n));
+  EXPECT_EQ(handler_thread, drain_thread);
+}
+
 TEST(Transport, GarbageBytesGetAMalformedErrorAndTheServerKeepsServing) {
   std::atomic<int> handled{0};
   server s(local_options(), [&](m::envelope req, responder r) {

@@ -1,0 +1,91 @@
+// The fast encoders used by the node's transport thread must produce exactly the bytes of
+// the generic path: encode_fetch_payload vs encode_payload(fetch_response of to_wire'd
+// records), encode_envelope(type, id, source, payload) vs encode_envelope(make_envelope);
+// and from_wire(produce_request&&) must give the same request as the copying overload.
+#include "messages/convert.hpp"
+
+#include <gtest/gtest.h>
+
+#include "messages/codec.hpp"
+
+namespace pinpipe::messages {
+namespace {
+
+storage::fetch_result sample_fetch() {
+  storage::fetch_result r;
+  r.high_watermark = offset_t{1234567};
+  r.log_start = offset_t{17};
+  for (int i = 0; i < 40; ++i) {
+    storage::stored_record s;
+    s.offset = offset_t{1000 + i};
+    if (i % 3 == 0) s.rec.key = "key-" + std::to_string(i);
+    if (i == 4) s.rec.key = ""; // an empty key is not "no key"
+    s.rec.value = std::string(static_cast<size_t>(i * 37 % 600), static_cast<char>('a' + i % 26));
+    s.rec.timestamp_ms = 1700000000000 + i;
+    if (i % 5 == 0) s.rec.headers = {{"h", "v" + std::to_string(i)}, {"", ""}};
+    r.records.push_back(s);
+  }
+  return r;
+}
+
+TEST(Convert, FetchPayloadHasTheBytesOfTheGenericEncoding) {
+  for (bool empty : {false, true}) {
+    auto res = sample_fetch();
+    if (empty) res.records.clear();
+    fetch_response generic;
+    for (const auto& s : res.records)
+      generic.records.push_back(to_wire(s));
+    generic.high_watermark = res.high_watermark;
+    generic.log_start = res.log_start;
+    const std::string fast = encode_fetch_payload(res);
+    EXPECT_EQ(fast, encode_payload(generic)) << (empty ? "empty" : "records");
+    auto back = decode_payload<fetch_response>(fast);
+    ASSERT_TRUE(back.ok()) << back.error().to_string();
+    EXPECT_EQ(*back, generic);
+  }
+}
+
+TEST(Convert, EnvelopeAroundAnEncodedPayloadHasTheBytesOfMakeEnvelope) {
+  produce_response r;
+  r.base_offset = offset_t{5};
+  r.last_offset = offset_t{9};
+  const std::string payload = encode_payload(r);
+  auto generic = encode_envelope(make_envelope(r, 0xABCDEF0123ULL, "broker"));
+  EXPECT_EQ(encode_envelope(msg_type::produce_response, 0xABCDEF0123ULL, "broker", payload),
+            generic);
+}
+
+TEST(Convert, MovingProduceRequestGivesTheSameLogRequest) {
+  produce_request w;
+  w.topic = "pins";
+  w.partition = partition_id{3};
+  w.acks = -1;
+  w.producer_id = 9;
+  w.base_sequence = 4;
+  for (int i = 0; i < 5; ++i) {
+    wire_record rec;
+    rec.has_key = i % 2 == 0;
+    rec.key = rec.has_key ? "k" + std::to_string(i) : "";
+    rec.value = std::string(100 + i, 'v');
+    rec.timestamp_ms = i;
+    rec.headers = {{"a", "b"}};
+    w.records.push_back(rec);
+  }
+  auto copied = from_wire(w);
+  auto moved = from_wire(produce_request(w));
+  ASSERT_TRUE(copied.ok());
+  ASSERT_TRUE(moved.ok());
+  EXPECT_EQ(moved->topic, copied->topic);
+  EXPECT_EQ(moved->partition, copied->partition);
+  EXPECT_EQ(moved->required_acks, storage::acks::all);
+  EXPECT_EQ(moved->producer_id, copied->producer_id);
+  EXPECT_EQ(moved->base_sequence, copied->base_sequence);
+  EXPECT_EQ(moved->records, copied->records);
+  w.acks = 3;
+  auto bad = from_wire(produce_request(w));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code(), errc::invalid_request);
+}
+
+} // namespace
+} // namespace pinpipe::messages
