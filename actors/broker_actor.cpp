@@ -143,13 +143,7 @@ broker_actor::behavior_type broker(broker_pointer self, std::shared_ptr<storage:
         // May run on the log's flusher thread: only message the actor from here.
         auto handle = caf::actor_cast<broker_actor>(self);
         self->state.log->produce(std::move(*converted), [handle, id](storage::produce_result pr) {
-          m::produce_response r;
-          r.error = pr.st.code();
-          r.message = pr.st.message();
-          r.base_offset = pr.base_offset;
-          r.last_offset = pr.last_offset;
-          r.duplicate = pr.duplicate;
-          caf::anon_send(handle, produce_done_atom::value, id, std::move(r));
+          caf::anon_send(handle, produce_done_atom::value, id, m::to_wire(pr));
         });
         return rp;
       },

@@ -188,4 +188,14 @@ result<storage::produce_request> from_wire(const produce_request& w) {
   return r;
 }
 
+produce_response to_wire(const storage::produce_result& pr) {
+  produce_response r;
+  r.error = pr.st.code();
+  r.message = pr.st.message();
+  r.base_offset = pr.base_offset;
+  r.last_offset = pr.last_offset;
+  r.duplicate = pr.duplicate;
+  return r;
+}
+
 } // namespace pinpipe::messages

@@ -17,6 +17,8 @@ storage::topic_config from_wire(const wire_topic_config& c);
 wire_topic_info to_wire(const storage::topic_info& t);
 wire_group_offset to_wire(const storage::group_offset& g);
 storage::group_offset from_wire(const wire_group_offset& g);
+/// The produce response for a log produce result (status, offsets, duplicate flag).
+produce_response to_wire(const storage::produce_result& pr);
 
 /// The log's request from the wire request; an acks value other than 0, 1, -1 is an error.
 result<storage::produce_request> from_wire(const produce_request& r);

@@ -83,15 +83,8 @@ struct fast_path {
       return;
     }
     reqs.push_back(std::move(*converted));
-    cbs.push_back([rsp = std::move(rsp)](storage::produce_result pr) {
-      m::produce_response r;
-      r.error = pr.st.code();
-      r.message = pr.st.message();
-      r.base_offset = pr.base_offset;
-      r.last_offset = pr.last_offset;
-      r.duplicate = pr.duplicate;
-      reply_with(rsp, r);
-    });
+    cbs.push_back(
+        [rsp = std::move(rsp)](storage::produce_result pr) { reply_with(rsp, m::to_wire(pr)); });
   }
 
   void drained() {

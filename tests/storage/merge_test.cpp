@@ -17,13 +17,7 @@ using Merge = FileLogTest;
 
 produce_request make_req(const std::string& topic, const std::vector<std::string>& values,
                          acks a = acks::leader, int32_t partition = 0) {
-  produce_request req;
-  req.topic = topic;
-  req.partition = partition_id{partition};
-  req.required_acks = a;
-  for (const auto& v : values)
-    req.records.push_back(make_record(v));
-  return req;
+  return make_request(topic, partition, values, a);
 }
 
 /// Runs produce_many and waits for every callback; results in request order.

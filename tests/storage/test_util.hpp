@@ -55,16 +55,23 @@ inline produce_result produce_sync(log_store& log, produce_request req) {
   return f.get();
 }
 
-inline produce_result produce_values(log_store& log, const std::string& topic, int32_t partition,
-                                     const std::vector<std::string>& values,
-                                     acks a = acks::leader) {
+/// A produce request of one record per value.
+inline produce_request make_request(const std::string& topic, int32_t partition,
+                                    const std::vector<std::string>& values,
+                                    acks a = acks::leader) {
   produce_request req;
   req.topic = topic;
   req.partition = partition_id{partition};
   req.required_acks = a;
   for (const auto& v : values)
     req.records.push_back(make_record(v));
-  return produce_sync(log, std::move(req));
+  return req;
+}
+
+inline produce_result produce_values(log_store& log, const std::string& topic, int32_t partition,
+                                     const std::vector<std::string>& values,
+                                     acks a = acks::leader) {
+  return produce_sync(log, make_request(topic, partition, values, a));
 }
 
 /// All records of a partition from `from` on, fetched in pieces of `max_bytes`.
