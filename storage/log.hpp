@@ -43,16 +43,16 @@ struct stored_record {
 
 /// How much durability a producer waits for before its callback fires.
 enum class acks : int8_t {
-  none = 0,    ///< answered at once (the callback still fires, after the append)
-  leader = 1,  ///< answered after the batch is written to the segment (page cache)
-  all = -1,    ///< answered after the batch is fsynced (and, replicated, on a quorum)
+  none = 0,   ///< answered at once (the callback still fires, after the append)
+  leader = 1, ///< answered after the batch is written to the segment (page cache)
+  all = -1,   ///< answered after the batch is fsynced (and, replicated, on a quorum)
 };
 
 /// Per-topic settings; -1 means "use the log default".
 struct topic_config {
   int32_t partitions = 1;
-  bool is_stream = false;          ///< a Kinesis-style stream (partitions shown as shards)
-  int64_t retention_bytes = -1;    ///< per partition
+  bool is_stream = false;       ///< a Kinesis-style stream (partitions shown as shards)
+  int64_t retention_bytes = -1; ///< per partition
   int64_t retention_ms = -1;
   int64_t segment_bytes = -1;
   int64_t segment_ms = -1;
@@ -60,15 +60,15 @@ struct topic_config {
 
 /// Settings of the whole log (from the [log] section of the config file).
 struct log_config {
-  std::string dir;                              ///< <data-dir>/log
-  int64_t segment_bytes = 128LL << 20;          ///< roll a segment past this size
-  int64_t segment_ms = 7LL * 24 * 3600 * 1000;  ///< roll a segment older than this
-  int64_t retention_bytes = -1;                 ///< per partition; -1 = unlimited
-  int64_t retention_ms = 7LL * 24 * 3600 * 1000;///< -1 = keep forever
-  int32_t max_record_bytes = 1 << 20;           ///< key + value + headers of one record
-  int32_t index_interval_bytes = 4096;          ///< one sparse index entry per this many bytes
-  bool preallocate = true;                      ///< zero-fill segments ahead of the write position
-  int32_t flush_max_delay_us = 0;               ///< group commit: extra wait to gather batches
+  std::string dir;                               ///< <data-dir>/log
+  int64_t segment_bytes = 128LL << 20;           ///< roll a segment past this size
+  int64_t segment_ms = 7LL * 24 * 3600 * 1000;   ///< roll a segment older than this
+  int64_t retention_bytes = -1;                  ///< per partition; -1 = unlimited
+  int64_t retention_ms = 7LL * 24 * 3600 * 1000; ///< -1 = keep forever
+  int32_t max_record_bytes = 1 << 20;            ///< key + value + headers of one record
+  int32_t index_interval_bytes = 4096;           ///< one sparse index entry per this many bytes
+  bool preallocate = true;                       ///< zero-fill segments ahead of the write position
+  int32_t flush_max_delay_us = 0;                ///< group commit: extra wait to gather batches
 };
 
 /// A produce request: one batch of records for one partition.
@@ -82,11 +82,11 @@ struct produce_request {
 };
 
 struct produce_result {
-  status st;                  ///< not ok: nothing of the batch was appended
-  offset_t base_offset{-1};   ///< offset of the first record
-  offset_t last_offset{-1};   ///< offset of the last record
+  status st;                ///< not ok: nothing of the batch was appended
+  offset_t base_offset{-1}; ///< offset of the first record
+  offset_t last_offset{-1}; ///< offset of the last record
   int64_t append_time_ms = 0;
-  bool duplicate = false;     ///< an idempotent retry: offsets are those of the first append
+  bool duplicate = false; ///< an idempotent retry: offsets are those of the first append
 };
 
 using produce_callback = std::function<void(produce_result)>;
@@ -164,7 +164,8 @@ public:
   virtual void cancel_watch(uint64_t id) = 0;
 
   // -- consumer groups (stored in the internal topic "__consumer_offsets") ---------------
-  virtual status commit_offsets(const std::string& group, const std::vector<group_offset>& offs) = 0;
+  virtual status commit_offsets(const std::string& group,
+                                const std::vector<group_offset>& offs) = 0;
   virtual std::vector<group_offset> committed_offsets(const std::string& group) const = 0;
 
   // -- maintenance ----------------------------------------------------------------------

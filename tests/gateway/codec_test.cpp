@@ -4,9 +4,9 @@
 #include <cstdio>
 #include <random>
 
+#include "common/md5.hpp"
 #include "gateway/codec.hpp"
 #include "gateway/kinesis_ids.hpp"
-#include "common/md5.hpp"
 #include "gateway/rest_proxy.hpp"
 
 using namespace pinpipe::gateway;
@@ -28,7 +28,8 @@ TEST(Md5, MatchesRfc1321TestSuite) {
   EXPECT_EQ(hex(pinpipe::md5("abc")), "900150983cd24fb0d6963f7d28e17f72");
   EXPECT_EQ(hex(pinpipe::md5("message digest")), "f96b697d7cb7938d525a2f31aaf161d0");
   EXPECT_EQ(
-      hex(pinpipe::md5("12345678901234567890123456789012345678901234567890123456789012345678901234567890")),
+      hex(pinpipe::md5(
+          "12345678901234567890123456789012345678901234567890123456789012345678901234567890")),
       "57edf4a22be3c955ac49da2e2107b67a");
   // 56 bytes: the length no longer fits the first padding block.
   EXPECT_EQ(hex(pinpipe::md5(std::string(56, 'a'))), "3b0c8ac703f828b04c6c197006d17218");

@@ -86,8 +86,7 @@ struct run_result {
 
 /// Runs the pinpipe CLI with `args` (stdin from `stdin_text`) to completion; killed with
 /// SIGKILL after `limit` (the output then ends with a line saying so).
-inline run_result run_cli(const std::vector<std::string>& args,
-                          const std::string& stdin_text = {},
+inline run_result run_cli(const std::vector<std::string>& args, const std::string& stdin_text = {},
                           std::chrono::seconds limit = std::chrono::seconds(30)) {
   temp_dir io;
   write_file(io.file("in"), stdin_text);

@@ -57,8 +57,7 @@ inline produce_result produce_sync(log_store& log, produce_request req) {
 
 /// A produce request of one record per value.
 inline produce_request make_request(const std::string& topic, int32_t partition,
-                                    const std::vector<std::string>& values,
-                                    acks a = acks::leader) {
+                                    const std::vector<std::string>& values, acks a = acks::leader) {
   produce_request req;
   req.topic = topic;
   req.partition = partition_id{partition};
