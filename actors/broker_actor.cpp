@@ -12,15 +12,7 @@
 
 namespace pinpipe::actors {
 
-namespace {
-
-template <class Resp> Resp with_status(Resp r, const status& st) {
-  r.error = st.code();
-  r.message = st.message();
-  return r;
-}
-
-} // namespace
+using m::with_status;
 
 // -- plain operations ------------------------------------------------------------------------
 
@@ -90,11 +82,7 @@ m::fetch_offsets_response broker_state::fetch_offsets(const m::fetch_offsets_req
 }
 
 m::fetch_response broker_state::fetch_now(const m::fetch_request& req) {
-  if (req.max_bytes <= 0)
-    return with_status(m::fetch_response{},
-                       status{errc::invalid_request, "fetch max_bytes must be positive, got " +
-                                                         std::to_string(req.max_bytes)});
-  auto res = log->fetch(req.topic, req.partition, req.offset, req.max_bytes);
+  auto res = m::fetch_from(*log, req);
   if (!res) return with_status(m::fetch_response{}, res.error());
   m::fetch_response r;
   r.records.reserve(res->records.size());

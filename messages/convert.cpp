@@ -198,4 +198,11 @@ produce_response to_wire(const storage::produce_result& pr) {
   return r;
 }
 
+result<storage::fetch_result> fetch_from(const storage::log_store& log, const fetch_request& req) {
+  if (req.max_bytes <= 0)
+    return status{errc::invalid_request,
+                  "fetch max_bytes must be positive, got " + std::to_string(req.max_bytes)};
+  return log.fetch(req.topic, req.partition, req.offset, req.max_bytes);
+}
+
 } // namespace pinpipe::messages

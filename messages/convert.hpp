@@ -17,6 +17,17 @@ storage::topic_config from_wire(const wire_topic_config& c);
 wire_topic_info to_wire(const storage::topic_info& t);
 wire_group_offset to_wire(const storage::group_offset& g);
 storage::group_offset from_wire(const wire_group_offset& g);
+/// `r` with its error code and message taken from `st`.
+template <class Resp> Resp with_status(Resp r, const status& st) {
+  r.error = st.code();
+  r.message = st.message();
+  return r;
+}
+
+/// Serves a fetch request from `log` (no waiting): its records, or invalid_request when
+/// max_bytes is not positive, or the log's error.
+result<storage::fetch_result> fetch_from(const storage::log_store& log, const fetch_request& req);
+
 /// The produce response for a log produce result (status, offsets, duplicate flag).
 produce_response to_wire(const storage::produce_result& pr);
 

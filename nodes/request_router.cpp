@@ -26,11 +26,7 @@ template <class Resp> void reply_with(const transport::responder& rsp, const Res
   rsp.reply_payload(m::message_traits<Resp>::type, m::encode_payload(r), source_name);
 }
 
-template <class Resp> Resp with_status(Resp r, const status& st) {
-  r.error = st.code();
-  r.message = st.message();
-  return r;
-}
+using m::with_status;
 
 // One behavior clause per request type: ask the broker, reply with its response.
 template <class Req> auto route(caf::event_based_actor* self, actors::broker_actor broker) {
@@ -101,14 +97,7 @@ struct fast_path {
   void fetch(const m::envelope& env, transport::responder rsp) {
     auto req = decode<m::fetch_request>(env, rsp);
     if (!req) return;
-    if (req->max_bytes <= 0) {
-      reply_with(
-          rsp, with_status(m::fetch_response{},
-                           status{errc::invalid_request, "fetch max_bytes must be positive, got " +
-                                                             std::to_string(req->max_bytes)}));
-      return;
-    }
-    auto res = log->fetch(req->topic, req->partition, req->offset, req->max_bytes);
+    auto res = m::fetch_from(*log, *req);
     if (!res) {
       reply_with(rsp, with_status(m::fetch_response{}, res.error()));
       return;

@@ -68,7 +68,7 @@ struct log_config {
   int32_t max_record_bytes = 1 << 20;            ///< key + value + headers of one record
   int32_t index_interval_bytes = 4096;           ///< one sparse index entry per this many bytes
   bool preallocate = true;                       ///< zero-fill segments ahead of the write position
-  int32_t flush_max_delay_us = 0;                ///< group commit: extra wait to gather batches
+  int32_t flush_max_delay_us = 0;                ///< group commit: fixed wait; 0 = adaptive linger
 };
 
 /// A produce request: one batch of records for one partition.

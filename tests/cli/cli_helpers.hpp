@@ -67,15 +67,7 @@ public:
     }
     return false;
   }
-  int stop(int sig = SIGTERM) {
-    if (pid_ <= 0) return -1;
-    kill(pid_, sig);
-    int st = 0;
-    waitpid(pid_, &st, 0);
-    pid_ = -1;
-    close(out_fd_);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  }
+  int stop(int sig = SIGTERM) { return stop_child(pid_, out_fd_, sig); }
   ~cli_node() {
     if (pid_ > 0) stop(SIGKILL);
   }

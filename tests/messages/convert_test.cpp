@@ -89,3 +89,33 @@ TEST(Convert, MovingProduceRequestGivesTheSameLogRequest) {
 
 } // namespace
 } // namespace pinpipe::messages
+
+namespace pinpipe::messages {
+namespace {
+
+TEST(FetchFrom, NonPositiveMaxBytesIsAnInvalidRequestAndValidFetchesReadTheLog) {
+  auto log = storage::make_memory_log();
+  ASSERT_TRUE(log->create_topic("t", storage::topic_config{}).ok());
+  storage::produce_request p;
+  p.topic = "t";
+  p.records.push_back(storage::record{std::nullopt, "v", 0, {}});
+  log->produce(p, [](storage::produce_result r) { ASSERT_TRUE(r.st.ok()); });
+  fetch_request req;
+  req.topic = "t";
+  req.max_bytes = 0;
+  auto bad = fetch_from(*log, req);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code(), errc::invalid_request);
+  EXPECT_NE(bad.error().message().find("max_bytes must be positive, got 0"), std::string::npos);
+  req.max_bytes = 1 << 20;
+  auto good = fetch_from(*log, req);
+  ASSERT_TRUE(good.ok()) << good.error().to_string();
+  ASSERT_EQ(good->records.size(), 1u);
+  EXPECT_EQ(good->records[0].rec.value, "v");
+  auto resp = with_status(fetch_response{}, bad.error());
+  EXPECT_EQ(resp.error, errc::invalid_request);
+  EXPECT_EQ(resp.message, bad.error().message());
+}
+
+} // namespace
+} // namespace pinpipe::messages

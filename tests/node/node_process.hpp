@@ -118,6 +118,18 @@ inline run_result run_cli(const std::vector<std::string>& args, const std::strin
   return r;
 }
 
+/// Sends `sig` to a child started by spawn, reaps it and closes its stdout pipe; returns
+/// its exit status (128+sig when killed), -1 when there is none. Resets `pid` to -1.
+inline int stop_child(pid_t& pid, int out_fd, int sig) {
+  if (pid <= 0) return -1;
+  kill(pid, sig);
+  int st = 0;
+  waitpid(pid, &st, 0);
+  pid = -1;
+  close(out_fd);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
 /// A `pinpipe node` child process on an ephemeral port.
 class node_process {
 public:
@@ -152,15 +164,7 @@ public:
     return false;
   }
   /// Sends `sig` and reaps the process; returns its exit status (128+sig when killed).
-  int stop(int sig = SIGTERM) {
-    if (pid_ <= 0) return -1;
-    kill(pid_, sig);
-    int st = 0;
-    waitpid(pid_, &st, 0);
-    pid_ = -1;
-    close(out_fd_);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  }
+  int stop(int sig = SIGTERM) { return stop_child(pid_, out_fd_, sig); }
   ~node_process() {
     if (pid_ > 0) stop(SIGKILL);
   }
