@@ -39,10 +39,13 @@
 #include <unordered_map>
 #include <vector>
 
+#include <malloc.h>
+
 #include "bench/bench_util.hpp"
 #include "bench/node_process.hpp"
 #include "bench/peers/bench_common.hpp"
 #include "messages/codec.hpp"
+#include "messages/fast_codec.hpp"
 #include "messages/log_api.hpp"
 #include "transport/client.hpp"
 
@@ -186,17 +189,22 @@ result<window_run> run_window(transport::client& c, const std::string& topic, in
       if (total.expired()) stop = true;
     }
     if (inflight.empty()) break;
-    auto rep = c.receive(rpc_timeout_ms);
-    if (!rep)
-      return status{rep.error().code(), "waiting for produce acks: " + rep.error().message()};
-    auto it = inflight.find(rep->correlation_id);
-    if (it == inflight.end()) continue; // a stray reply
-    auto r = msg::open_envelope<msg::produce_response>(*rep);
-    if (!r) return r.error();
-    if (auto st = msg::status_of(*r); !st) return st;
-    run.acked += static_cast<uint64_t>(it->second);
-    outstanding -= it->second;
-    inflight.erase(it);
+    // Wait for one reply, then take every reply already queued before refilling the window:
+    // the next requests then leave as one burst (as hiredis does with its pipeline).
+    for (int timeout = rpc_timeout_ms;; timeout = 0) {
+      auto rep = c.receive(timeout);
+      if (!rep && timeout == 0 && rep.error().code() == errc::timeout) break;
+      if (!rep)
+        return status{rep.error().code(), "waiting for produce acks: " + rep.error().message()};
+      auto it = inflight.find(rep->correlation_id);
+      if (it == inflight.end()) continue; // a stray reply
+      auto r = msg::open_envelope<msg::produce_response>(*rep);
+      if (!r) return r.error();
+      if (auto st = msg::status_of(*r); !st) return st;
+      run.acked += static_cast<uint64_t>(it->second);
+      outstanding -= it->second;
+      inflight.erase(it);
+    }
     if (total.expired()) stop = true;
   }
   run.secs = total.elapsed_s();
@@ -229,6 +237,7 @@ result<readback_run> read_back(transport::client& c, const std::string& topic, u
     bool done = false;
   };
   std::map<int64_t, piece> chunks;                // by first offset
+  msg::fast::fetch_view fv;                       // the reply being read
   std::unordered_map<uint64_t, int64_t> inflight; // correlation id -> chunk start
   int64_t next_chunk = 0;
   auto send = [&](int64_t start) -> status {
@@ -247,27 +256,57 @@ result<readback_run> read_back(transport::client& c, const std::string& topic, u
       if (auto st = send(next_chunk); !st) return st;
       next_chunk += chunk;
     }
-    auto rep = c.receive(rpc_timeout_ms);
-    if (!rep) return status{rep.error().code(), "read-back: " + rep.error().message()};
-    auto it = inflight.find(rep->correlation_id);
-    if (it == inflight.end()) continue;
-    const int64_t start = it->second;
-    inflight.erase(it);
-    auto r = msg::open_envelope<msg::fetch_response>(*rep);
-    if (!r) return r.error();
-    if (auto st = msg::status_of(*r); !st) return st;
+    // The reply is read in place (messages/fast_codec.hpp); records of the chunk being
+    // checked go straight to the check, others are kept until their turn.
+    int64_t start = -1;
+    bool empty = false;
+    status bad;
+    auto st = c.receive_bytes(rpc_timeout_ms, [&](std::string_view bytes) {
+      if (!msg::fast::read_fetch_response(bytes, fv)) { // an error reply: decode it generically
+        auto env = msg::decode_envelope(bytes);
+        if (!env) {
+          bad = env.error();
+        } else if (inflight.count(env->correlation_id)) {
+          auto r = msg::open_envelope<msg::fetch_response>(*env);
+          bad = r ? status{errc::malformed_message, "fetch response not in canonical form"}
+                  : r.error();
+        }
+        return;
+      }
+      auto it = inflight.find(fv.correlation_id);
+      if (it == inflight.end()) return; // a stray reply
+      start = it->second;
+      inflight.erase(it);
+      if (fv.error != errc::ok) {
+        bad = status{fv.error, std::string(fv.message)};
+        return;
+      }
+      piece& pc = chunks[start];
+      const bool head = chunks.begin()->first == start;
+      if (head) {
+        for (const auto& v : pc.values)
+          chk.add(v);
+        pc.values.clear();
+      }
+      for (const auto& rec : fv.records) {
+        if (rec.offset < pc.next) continue;
+        if (rec.offset >= pc.end) break;
+        if (head)
+          chk.add(rec.value);
+        else
+          pc.values.emplace_back(rec.value);
+        pc.next = rec.offset + 1;
+      }
+      empty = fv.records.empty();
+    });
+    if (!st) return status{st.code(), "read-back: " + st.message()};
+    if (!bad.ok()) return bad;
+    if (start < 0) continue;
     piece& pc = chunks[start];
-    for (auto& rec : r->records) {
-      const int64_t off = rec.offset.get();
-      if (off < pc.next) continue;
-      if (off >= pc.end) break;
-      pc.values.push_back(std::move(rec.record.value));
-      pc.next = off + 1;
-    }
-    if (r->records.empty() || pc.next >= pc.end) {
+    if (empty || pc.next >= pc.end) {
       pc.done = true; // an empty answer ends the chunk early; the count check reports it
-    } else if (auto st = send(start); !st) {
-      return st;
+    } else if (auto st2 = send(start); !st2) {
+      return st2;
     }
     // Check completed chunks in order.
     while (!chunks.empty() && chunks.begin()->second.done) {
@@ -307,6 +346,7 @@ int suite_run(const bench::options& o, const extra_flags& x, const std::string& 
   if (o.mode == bench::bench_mode::throughput) {
     auto run = run_window(**c, topic, acks, o, x.batch, gen);
     if (!run) return fail("produce: " + run.error().to_string());
+    res.batch = x.batch;
     res.records = run->acked;
     res.secs = run->secs;
   } else {
@@ -506,6 +546,9 @@ int restart_run(const extra_flags& x, const std::string& work_dir) {
 } // namespace
 
 int main(int argc, char** argv) {
+  // Read-back replies are ~0.5 MiB each: keep them off fresh mmaps (as the node does).
+  mallopt(M_MMAP_THRESHOLD, 16 << 20);
+  mallopt(M_TRIM_THRESHOLD, 64 << 20);
   extra_flags x;
   auto rest = split_args(argc, argv, x);
   if (!rest) return fail(rest.error().message() + "\n" + extra_usage);

@@ -15,7 +15,8 @@
 #   5. NATS JetStream: nats-server -js -sd <tmp> -a 127.0.0.1 -p <port>, default config (no
 #      fsync per message: relaxed tier); nats_bench in both modes; stopped by PID;
 #   6. pinpipe_bench --mode M --tier T --seconds S --records N for both tiers and modes, when
-#      built (it starts and stops its own node; TMPDIR points into our temp dir);
+#      built (it starts and stops its own node; TMPDIR points into our temp dir), then the
+#      throughput mode once more per tier in its batch form (--batch 256 --window 256);
 #   7. prints a markdown table of all RESULT lines, the ratios pinpipe/peer per tier, and the
 #      raw RESULT lines (also written to --out FILE).
 # Every client runs under `timeout`, every server is stopped by the PID we started (TERM,
@@ -267,6 +268,14 @@ run_pinpipe() {
         "$PINPIPE_BENCH" --mode "$mode" --tier "$tier" --seconds "$seconds" --records "$records"
     done
   done
+  # The batch form of the throughput mode: 256 records per produce request, one request
+  # outstanding (the same 256 records in flight as the peers' pipelines).
+  for tier in durable relaxed; do
+    echo "pinpipe_bench $tier throughput, batches of 256" >&2
+    TMPDIR="$TMP/pinpipe" run_client "pinpipe-$tier-batch" "$PINPIPE_TIMEOUT" \
+      "$PINPIPE_BENCH" --mode throughput --tier "$tier" --seconds "$TP_SECONDS" \
+      --records "$TP_RECORDS" --batch 256 --window 256
+  done
 }
 
 LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -288,7 +297,7 @@ fstype=$(findmnt -no FSTYPE -T "$TMP" 2>/dev/null)
   echo
   echo "Machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $mem_gib RAM, temp dir on $disk ${fstype}, kernel $(uname -r); load average at start ${LOAD_AT_START}, at end $(cut -d' ' -f1-3 /proc/loadavg)."
   echo "Versions: $(redis-server --version 2>/dev/null | awk '{print "redis-server " $3}' | sed 's/v=//'), $(nats-server --version 2>/dev/null), hiredis $(pkg-config --modversion hiredis 2>/dev/null || echo '?'), libnats $(pkg-config --modversion libnats 2>/dev/null || echo '?')."
-  echo "Workload: 420-byte pin-shaped JSON records, one stream; throughput mode 256 outstanding, at most ${TP_RECORDS} records / ${TP_SECONDS} s; latency mode 1 outstanding, at most ${LAT_RECORDS} records / ${LAT_SECONDS} s; then a read-back of everything with a count and order check."
+  echo "Workload: 420-byte pin-shaped JSON records, one stream; throughput mode 256 outstanding, at most ${TP_RECORDS} records / ${TP_SECONDS} s; pinpipe runs it twice: one record per request, then in batches of 256 records per request with one request outstanding; latency mode 1 outstanding, at most ${LAT_RECORDS} records / ${LAT_SECONDS} s; then a read-back of everything with a count and order check."
   echo
   "$PYTHON" - "$RESULTS" <<'PY'
 import sys
@@ -298,7 +307,10 @@ order = []
 lines = [l.split() for l in open(sys.argv[1]) if l.startswith("RESULT ")]
 for parts in lines:
     kv = dict(p.split("=", 1) for p in parts[1:] if "=" in p)
-    key = (kv.get("system", "?"), kv.get("tier", "?"))
+    system = kv.get("system", "?")
+    if kv.get("batch", "1") != "1":
+        system += f" (batches of {kv['batch']})"
+    key = (system, kv.get("tier", "?"))
     if key not in rows:
         rows[key] = {}
         order.append(key)
@@ -321,7 +333,7 @@ fsync_note = {
 }
 system_rank = {"pinpipe": 0, "redis": 1, "nats": 2}
 tier_rank = {"durable": 0, "relaxed": 1}
-order.sort(key=lambda k: (tier_rank.get(k[1], 9), system_rank.get(k[0], 9)))
+order.sort(key=lambda k: (tier_rank.get(k[1], 9), system_rank.get(k[0].split()[0], 9), k[0]))
 
 print("| system | tier | fsync | records/s | MB/s | read-back records/s | latency-mode records/s "
       "| p50 us | p99 us | p99.9 us | max us | latency samples | check |")
@@ -343,21 +355,21 @@ if not order:
 
 ratios = []
 for (system, tier), pin in summary.items():
-    if system != "pinpipe":
+    if not system.startswith("pinpipe"):
         continue
     for (peer, ptier), other in summary.items():
-        if peer == "pinpipe" or ptier != tier:
+        if peer.startswith("pinpipe") or ptier != tier:
             continue
         def r(a, b):
             return "-" if a is None or not b else f"{a / b:.2f}x"
-        ratios.append(f"| {tier} | {peer} | {r(pin['rps'], other['rps'])} | {r(pin['rb'], other['rb'])} "
+        ratios.append(f"| {tier} | {system} | {peer} | {r(pin['rps'], other['rps'])} | {r(pin['rb'], other['rb'])} "
                       f"| {r(pin['p50'], other['p50'])} | {r(pin['p99'], other['p99'])} |")
 if ratios:
     print()
     print("Ratios pinpipe / peer, same tier (records/s: above 1 = pinpipe faster; latency: below 1 = pinpipe faster):")
     print()
-    print("| tier | peer | records/s | read-back records/s | p50 latency | p99 latency |")
-    print("|---|---|--:|--:|--:|--:|")
+    print("| tier | pinpipe | peer | records/s | read-back records/s | p50 latency | p99 latency |")
+    print("|---|---|---|--:|--:|--:|--:|")
     for line in ratios:
         print(line)
 PY

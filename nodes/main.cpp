@@ -3,6 +3,8 @@
 // actor_system_config::parse), so CAF's own parser cannot reject our flags.
 #include <iostream>
 
+#include <malloc.h>
+
 #include <CLI/CLI.hpp>
 
 #include "nodes/command.hpp"
@@ -40,6 +42,11 @@ void add_command(CLI::App& parent, const command& cmd,
 } // namespace
 
 int main(int argc, char** argv) {
+  // Fetch replies and merged batches are a few hundred KiB to a few MiB. Past glibc's
+  // default mmap threshold each one is a fresh mapping: page faults on every use and a
+  // TLB shootdown on every free. Keep them on the heap, and keep freed heap around.
+  mallopt(M_MMAP_THRESHOLD, 16 << 20);
+  mallopt(M_TRIM_THRESHOLD, 64 << 20);
   auto common = std::make_shared<common_options>();
   CLI::App app{"pinpipe: a self-hosted Pinterest data pipeline (log, lake, warehouse)"};
   app.require_subcommand(1);

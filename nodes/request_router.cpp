@@ -8,6 +8,7 @@
 #include "actors/type_ids.hpp"
 #include "messages/codec.hpp"
 #include "messages/convert.hpp"
+#include "messages/fast_codec.hpp"
 
 namespace pinpipe::node {
 
@@ -83,13 +84,26 @@ struct fast_path {
         [rsp = std::move(rsp)](storage::produce_result pr) { reply_with(rsp, m::to_wire(pr)); });
   }
 
+  /// The common case in one pass: the produce request read straight from the received
+  /// frame into the log's request. False (not canonical, invalid acks) = the generic path.
+  bool produce_fast(std::string_view payload, const transport::responder& rsp) {
+    storage::produce_request req;
+    if (!m::fast::read_produce_request(payload, req)) return false;
+    reqs.push_back(std::move(req));
+    cbs.push_back([rsp](storage::produce_result pr) { reply_with(rsp, m::to_wire(pr)); });
+    return true;
+  }
+
   void drained() {
     if (reqs.empty()) return;
     std::vector<storage::produce_request> r;
     std::vector<storage::produce_callback> c;
     r.swap(reqs);
     c.swap(cbs);
-    log->produce_many(std::move(r), std::move(c));
+    // The burst's acks=all requests are fsynced here, on the transport thread, and their
+    // replies go out right after: no hand-off to the flusher and back. Requests arriving
+    // meanwhile queue in ZeroMQ and form the next burst (the next group commit).
+    log->produce_many(std::move(r), std::move(c), storage::commit_on::caller);
     reqs.reserve(64);
     cbs.reserve(64);
   }
@@ -153,7 +167,12 @@ transport::handlers make_request_handler(caf::actor_system& sys, actors::broker_
                                    m::to_string(env.type) + "); send a log API request"));
     }
   };
-  if (fp) h.on_drained = [fp] { fp->drained(); };
+  if (fp) {
+    h.on_drained = [fp] { fp->drained(); };
+    h.on_fast = [fp](const m::fast::envelope_view& env, const transport::responder& rsp) {
+      return env.type == m::msg_type::produce_request && fp->produce_fast(env.payload, rsp);
+    };
+  }
   return h;
 }
 

@@ -158,7 +158,11 @@ public:
   // offset ranges in the callback. A request that does not fit the open group of its
   // partition (other acks, idempotent, size cap reached) closes it, so per partition the
   // offsets follow the order of `reqs`.
-  void produce_many(std::vector<produce_request> reqs, std::vector<produce_callback> cbs) override {
+  void produce_many(std::vector<produce_request> reqs, std::vector<produce_callback> cbs,
+                    commit_on where) override {
+    // commit_on::caller: acks=all requests collect here and are committed below.
+    std::vector<pending_ack> mine;
+    std::vector<pending_ack>* here = where == commit_on::caller ? &mine : nullptr;
     struct group {
       std::shared_ptr<partition> part;
       size_t first = 0;            ///< index of the request whose topic/acks the batch uses
@@ -206,7 +210,7 @@ public:
     for (auto& g : groups) {
       auto& lead = reqs[g.first];
       if (g.members.size() == 1) {
-        append_and_ack(std::move(g.part), lead, std::move(cbs[g.first]));
+        append_and_ack(std::move(g.part), lead, std::move(cbs[g.first]), here);
         continue;
       }
       std::vector<std::pair<int64_t, produce_callback>> split;
@@ -222,19 +226,23 @@ public:
       // Keep the lead's records first: lead is members[0], so order is preserved.
       ++merged_groups_;
       merged_requests_ += g.members.size();
-      append_and_ack(std::move(g.part), lead, [split = std::move(split)](produce_result r) mutable {
-        int64_t next = r.base_offset.get();
-        for (auto& [n, cb] : split) {
-          produce_result sub = r;
-          if (r.st.ok()) {
-            sub.base_offset = offset_t{next};
-            sub.last_offset = offset_t{next + n - 1};
-            next += n;
-          }
-          cb(std::move(sub));
-        }
-      });
+      append_and_ack(
+          std::move(g.part), lead,
+          [split = std::move(split)](produce_result r) mutable {
+            int64_t next = r.base_offset.get();
+            for (auto& [n, cb] : split) {
+              produce_result sub = r;
+              if (r.st.ok()) {
+                sub.base_offset = offset_t{next};
+                sub.last_offset = offset_t{next + n - 1};
+                next += n;
+              }
+              cb(std::move(sub));
+            }
+          },
+          here);
     }
+    if (!mine.empty()) commit(mine);
   }
 
   result<fetch_result> fetch(const std::string& topic, partition_id p, offset_t from,
@@ -370,7 +378,9 @@ private:
 
   /// Encodes req.records as one batch, appends it to `part` and calls `cb` now (errors,
   /// acks none/leader) or from the flusher after the fsync (acks all).
-  void append_and_ack(std::shared_ptr<partition> part, produce_request& req, produce_callback cb) {
+  /// With `here`, an acks=all batch goes there instead of to the flusher (the caller commits).
+  void append_and_ack(std::shared_ptr<partition> part, produce_request& req, produce_callback cb,
+                      std::vector<pending_ack>* here = nullptr) {
     // Encode and checksum outside the partition lock; the base offset is patched in
     // under it (it is not covered by the CRC).
     const int64_t now = now_ms();
@@ -386,6 +396,10 @@ private:
     }
     if (!res.st.ok() || req.required_acks != acks::all) {
       cb(std::move(res));
+      return;
+    }
+    if (here) {
+      here->push_back(pending_ack{std::move(part), std::move(res), std::move(cb)});
       return;
     }
     enqueue_flush(std::move(part), std::move(res), std::move(cb));
@@ -517,9 +531,34 @@ private:
     cb(std::move(res));
   }
 
+  /// One group commit: one fdatasync per distinct partition of `batch`, then every callback
+  /// (with the fsync's error, if any). Runs on the flusher or, for commit_on::caller, on the
+  /// producing thread; concurrent commits of the same partition are safe (each ack is in
+  /// exactly one batch, and its bytes were written before it was put there).
+  void commit(std::vector<pending_ack>& batch) {
+    ++flush_rounds_;
+    std::vector<std::pair<partition*, status>> synced;
+    for (const auto& a : batch) {
+      auto* p = a.part.get();
+      if (std::any_of(synced.begin(), synced.end(), [p](const auto& s) { return s.first == p; })) {
+        continue;
+      }
+      auto r = p->sync();
+      ++fsyncs_;
+      synced.emplace_back(p, r.ok() ? status::success() : r.error());
+      if (!r) log_->error("group commit: {}", r.error().to_string());
+    }
+    for (auto& a : batch) {
+      for (const auto& s : synced) {
+        if (s.first == a.part.get() && !s.second.ok()) a.res.st = s.second;
+      }
+      ++synced_batches_;
+      a.cb(std::move(a.res));
+    }
+  }
+
   void flusher_loop() {
     std::vector<pending_ack> batch;
-    std::vector<std::pair<partition*, status>> synced;
     for (;;) {
       {
         std::unique_lock<std::mutex> lk{flush_mtx_};
@@ -544,26 +583,7 @@ private:
         }
         batch.swap(queue_);
       }
-      ++flush_rounds_;
-      synced.clear();
-      for (const auto& a : batch) {
-        auto* p = a.part.get();
-        if (std::any_of(synced.begin(), synced.end(),
-                        [p](const auto& s) { return s.first == p; })) {
-          continue;
-        }
-        auto r = p->sync();
-        ++fsyncs_;
-        synced.emplace_back(p, r.ok() ? status::success() : r.error());
-        if (!r) log_->error("group commit: {}", r.error().to_string());
-      }
-      for (auto& a : batch) {
-        for (const auto& s : synced) {
-          if (s.first == a.part.get() && !s.second.ok()) a.res.st = s.second;
-        }
-        ++synced_batches_;
-        a.cb(std::move(a.res));
-      }
+      commit(batch);
       batch.clear();
     }
   }

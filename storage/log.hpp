@@ -5,8 +5,9 @@
 // an in-memory one with the same behaviour minus durability, for tests.
 //
 // Threading: every method is safe to call from any thread. Produce callbacks run either
-// on the calling thread (errors, acks none/leader) or on the log's flusher thread
-// (acks all, after fsync); they must be quick and must not call back into the log.
+// on the calling thread (errors, acks none/leader; acks all with commit_on::caller) or on
+// the log's flusher thread (acks all, after fsync); they must be quick and must not call
+// back into the log.
 #pragma once
 
 #include <cstdint>
@@ -91,6 +92,13 @@ struct produce_result {
 
 using produce_callback = std::function<void(produce_result)>;
 
+/// Where produce_many runs the group commit (fsync) of its acks=all requests.
+enum class commit_on : int8_t {
+  flusher, ///< queued for the log's flusher thread; produce_many returns at once
+  caller,  ///< fsynced on the calling thread before produce_many returns (one fsync per
+           ///< partition for the whole call); the callbacks run there too
+};
+
 struct fetch_result {
   std::vector<stored_record> records; ///< in offset order, starting at or after the asked offset
   offset_t high_watermark{0};         ///< offset the next appended record will get
@@ -141,8 +149,12 @@ public:
   /// write consecutive non-idempotent requests for the same partition and acks as ONE
   /// batch (one write, one group-commit entry, one fsync); a request that is invalid on
   /// its own (e.g. an oversized record) fails alone. Idempotent requests are never merged.
-  /// The default produces them one by one.
-  virtual void produce_many(std::vector<produce_request> reqs, std::vector<produce_callback> cbs) {
+  /// With commit_on::caller every acks=all callback has run when it returns (a server
+  /// thread that reads requests in bursts commits each burst itself, with no thread
+  /// hand-off). The default produces them one by one and ignores `where`.
+  virtual void produce_many(std::vector<produce_request> reqs, std::vector<produce_callback> cbs,
+                            commit_on where = commit_on::flusher) {
+    (void)where;
     for (size_t i = 0; i < reqs.size(); ++i)
       produce(std::move(reqs[i]), std::move(cbs[i]));
   }

@@ -58,29 +58,35 @@ status client::send_raw(const std::string& bytes) {
   return {};
 }
 
-result<messages::envelope> client::receive(int timeout_ms) {
+status client::receive_bytes(int timeout_ms, const std::function<void(std::string_view)>& fn) {
   zmq::pollitem_t item{impl_->sock.handle(), 0, ZMQ_POLLIN, 0};
   try {
-    {
-      // A reply already queued: no poll (a system call) needed.
-      zmq::message_t msg;
-      if (impl_->sock.recv(msg, zmq::recv_flags::dontwait))
-        return messages::decode_envelope(
-            std::string_view(static_cast<const char*>(msg.data()), msg.size()));
-    }
-    zmq::poll(&item, 1, std::chrono::milliseconds(timeout_ms));
-    if (!(item.revents & ZMQ_POLLIN))
-      return status{errc::timeout, "no reply from " + opts_.endpoint + " within " +
-                                       std::to_string(timeout_ms) +
-                                       " ms (is the node running, and the key right?)"};
     zmq::message_t msg;
-    if (!impl_->sock.recv(msg, zmq::recv_flags::dontwait))
-      return status{errc::timeout, "no reply from " + opts_.endpoint};
-    return messages::decode_envelope(
-        std::string_view(static_cast<const char*>(msg.data()), msg.size()));
+    // A reply already queued: no poll (a system call) needed.
+    if (!impl_->sock.recv(msg, zmq::recv_flags::dontwait)) {
+      if (timeout_ms == 0) return status{errc::timeout, "no reply queued"}; // no system call
+      zmq::poll(&item, 1, std::chrono::milliseconds(timeout_ms));
+      if (!(item.revents & ZMQ_POLLIN))
+        return status{errc::timeout, "no reply from " + opts_.endpoint + " within " +
+                                         std::to_string(timeout_ms) +
+                                         " ms (is the node running, and the key right?)"};
+      if (!impl_->sock.recv(msg, zmq::recv_flags::dontwait))
+        return status{errc::timeout, "no reply from " + opts_.endpoint};
+    }
+    fn(std::string_view(static_cast<const char*>(msg.data()), msg.size()));
+    return {};
   } catch (const zmq::error_t& e) {
     return status{errc::unavailable, std::string{"receive failed: "} + e.what()};
   }
+}
+
+result<messages::envelope> client::receive(int timeout_ms) {
+  result<messages::envelope> out = status{errc::internal, "no reply"};
+  if (auto st = receive_bytes(timeout_ms,
+                              [&](std::string_view b) { out = messages::decode_envelope(b); });
+      !st)
+    return st;
+  return out;
 }
 
 result<messages::envelope> client::call(messages::envelope env, int timeout_ms) {

@@ -12,8 +12,10 @@
 // client key pair is generated).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "common/status.hpp"
 #include "messages/codec.hpp"
@@ -37,8 +39,13 @@ public:
 
   /// Queues one envelope for sending; errc::unavailable if the socket refuses it.
   status send(const messages::envelope& env);
-  /// The next reply, waiting up to timeout_ms; errc::timeout when none came.
+  /// The next reply, waiting up to timeout_ms; errc::timeout when none came. With 0 it
+  /// only takes a reply already queued (no system call): drain replies this way before
+  /// sending the next requests, so they leave as one burst.
   result<messages::envelope> receive(int timeout_ms);
+  /// Like receive, but hands the bytes of the reply to `fn` (valid during the call only)
+  /// instead of decoding them: for readers of bulk replies (messages/fast_codec.hpp).
+  status receive_bytes(int timeout_ms, const std::function<void(std::string_view)>& fn);
   /// send + wait for the reply with env.correlation_id (set to a fresh id when 0).
   result<messages::envelope> call(messages::envelope env, int timeout_ms);
   /// Sends raw bytes as one frame (tests of malformed input).

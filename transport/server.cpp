@@ -10,6 +10,7 @@
 
 #include "common/logging.hpp"
 #include "messages/codec.hpp"
+#include "messages/fast_codec.hpp"
 #include "messages/log_api.hpp"
 
 namespace pinpipe::transport {
@@ -62,7 +63,8 @@ server::server(server_options opts, request_handler handler)
 
 server::server(server_options opts, handlers h)
     : opts_(std::move(opts)), handler_(std::move(h.on_request)), drained_(std::move(h.on_drained)),
-      outbox_(std::make_shared<detail::outbox>()), impl_(std::make_unique<impl>()) {}
+      fast_(std::move(h.on_fast)), outbox_(std::make_shared<detail::outbox>()),
+      impl_(std::make_unique<impl>()) {}
 
 server::~server() {
   stop();
@@ -147,6 +149,7 @@ void server::run(std::promise<status>* started) {
   zmq::pollitem_t items[] = {{router.handle(), 0, ZMQ_POLLIN, 0},
                              {wake_in.handle(), 0, ZMQ_POLLIN, 0}};
   std::vector<zmq::message_t> frames;
+  messages::fast::envelope_view fast_env;
   while (!stop_) {
     try {
       zmq::poll(items, 2, std::chrono::milliseconds(opts_.poll_timeout_ms));
@@ -165,6 +168,16 @@ void server::run(std::promise<status>* started) {
         if (frames.size() < 2) continue;
         std::string identity = frames[0].to_string();
         std::string_view body(static_cast<const char*>(frames.back().data()), frames.back().size());
+        if (fast_ && frames.size() == 2 && messages::fast::read_envelope(body, fast_env)) {
+          responder rsp(outbox_, identity, fast_env.correlation_id);
+          try {
+            if (fast_(fast_env, rsp)) continue;
+          } catch (const std::exception& e) {
+            log->error("request handler threw: {}", e.what());
+            rsp.reply(error_envelope(status{errc::internal, e.what()}));
+            continue;
+          }
+        }
         auto env = frames.size() == 2
                        ? messages::decode_envelope(body)
                        : result<messages::envelope>(errc::malformed_message,

@@ -47,6 +47,11 @@ struct server_options {
 namespace detail {
 struct outbox;
 }
+} // namespace pinpipe::transport
+namespace pinpipe::messages::fast {
+struct envelope_view;
+}
+namespace pinpipe::transport {
 
 /// Where a reply goes: the requester's identity and correlation id. Cheap to copy, safe to
 /// use from any thread and after the server stopped (the reply is then dropped).
@@ -71,11 +76,17 @@ private:
 using request_handler = std::function<void(messages::envelope request, responder reply)>;
 /// Called on the transport thread after each burst of requests (see above).
 using drain_handler = std::function<void()>;
+/// Called first, with the envelope read in place (messages/fast_codec.hpp; the payload
+/// points into the received frame, valid during the call only). Returns true when it took
+/// the request; false sends it down the generic path (decode_envelope + on_request).
+using fast_handler =
+    std::function<bool(const messages::fast::envelope_view& env, const responder& reply)>;
 
-/// Both callbacks of a server; `on_drained` may be empty.
+/// The callbacks of a server; `on_drained` and `on_fast` may be empty.
 struct handlers {
   request_handler on_request;
   drain_handler on_drained;
+  fast_handler on_fast;
 };
 
 class server {
@@ -101,6 +112,7 @@ private:
   server_options opts_;
   request_handler handler_;
   drain_handler drained_;
+  fast_handler fast_;
   std::shared_ptr<detail::outbox> outbox_;
   std::thread thread_;
   std::atomic<bool> stop_{false};

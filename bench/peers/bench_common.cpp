@@ -319,13 +319,14 @@ run_latency(const options& opts, record_generator& gen,
 std::string format_result_line(const run_result& r) {
   const double secs = r.secs > 0 ? r.secs : 1e-9;
   const double rb_secs = r.readback_secs > 0 ? r.readback_secs : 1e-9;
-  std::string line = "RESULT system=" + r.system + " tier=" + r.tier +
-                     " mode=" + to_string(r.mode) + " fsync=" + (r.fsync.empty() ? "-" : r.fsync) +
-                     " records=" + std::to_string(r.records) + " secs=" + fmt("%.3f", r.secs) +
-                     " rps=" + fmt("%.1f", r.records / secs) +
-                     " mbps=" + fmt("%.2f", r.records * double(record_bytes) / 1e6 / secs) +
-                     " readback_records=" + std::to_string(r.readback_records) +
-                     " readback_rps=" + fmt("%.1f", r.readback_records / rb_secs);
+  std::string line =
+      "RESULT system=" + r.system + " tier=" + r.tier + " mode=" + to_string(r.mode) +
+      (r.batch > 1 ? " batch=" + std::to_string(r.batch) : std::string()) +
+      " fsync=" + (r.fsync.empty() ? "-" : r.fsync) + " records=" + std::to_string(r.records) +
+      " secs=" + fmt("%.3f", r.secs) + " rps=" + fmt("%.1f", r.records / secs) +
+      " mbps=" + fmt("%.2f", r.records * double(record_bytes) / 1e6 / secs) +
+      " readback_records=" + std::to_string(r.readback_records) +
+      " readback_rps=" + fmt("%.1f", r.readback_records / rb_secs);
   if (r.latency) {
     line +=
         " samples=" + std::to_string(r.latency->samples) +

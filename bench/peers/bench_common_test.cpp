@@ -165,6 +165,20 @@ TEST(ResultLine, ThroughputLineHasRatesFromRecordsAndSeconds) {
             "secs=2.000 rps=500.0 mbps=0.21 readback_records=1000 readback_rps=2000.0 check=ok");
 }
 
+TEST(ResultLine, BatchedThroughputNamesItsBatchSize) {
+  run_result r;
+  r.system = "pinpipe";
+  r.tier = "relaxed";
+  r.batch = 256;
+  r.records = 512;
+  r.secs = 1.0;
+  r.check_ok = true;
+  const std::string line = format_result_line(r);
+  EXPECT_NE(line.find(" mode=throughput batch=256 fsync=- "), std::string::npos) << line;
+  r.batch = 1; // one record per request: no batch field, as the peers print
+  EXPECT_EQ(format_result_line(r).find("batch="), std::string::npos);
+}
+
 TEST(ResultLine, LatencyLineAddsPercentilesAndFailedCheck) {
   run_result r;
   r.system = "nats";

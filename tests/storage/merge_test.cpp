@@ -123,6 +123,41 @@ TEST_F(Merge, AcksAllMergedRequestsAreAnsweredOnlyAfterOneFsync) {
   EXPECT_EQ(after.synced_batches - before.synced_batches, 1u); // one group-commit entry
 }
 
+TEST_F(Merge, CommitOnCallerFsyncsBeforeReturningAndAnswersOnTheCallingThread) {
+  create("pins");
+  create("other");
+  const auto before = *file_log_stats_of(*log_);
+  const auto caller = std::this_thread::get_id();
+  std::vector<std::pair<std::thread::id, uint64_t>> seen; // thread, fsyncs at callback
+  std::vector<produce_result> results;
+  std::vector<produce_request> reqs;
+  for (int i = 0; i < 6; ++i)
+    reqs.push_back(make_req(i % 2 ? "other" : "pins", {"r" + std::to_string(i)}, acks::all));
+  reqs.push_back(make_req("pins", {"leader"}, acks::leader));
+  std::vector<produce_callback> cbs;
+  for (size_t i = 0; i < reqs.size(); ++i) {
+    cbs.push_back([&](produce_result r) {
+      seen.emplace_back(std::this_thread::get_id(), file_log_stats_of(*log_)->fsyncs);
+      results.push_back(std::move(r));
+    });
+  }
+  log_->produce_many(std::move(reqs), std::move(cbs), commit_on::caller);
+  // Every callback has already run, on this thread; the acks=all ones after the fsyncs.
+  ASSERT_EQ(seen.size(), 7u);
+  size_t after_fsync = 0;
+  for (size_t i = 0; i < seen.size(); ++i) {
+    EXPECT_EQ(seen[i].first, caller);
+    ASSERT_TRUE(results[i].st.ok()) << results[i].st.to_string();
+    if (seen[i].second >= before.fsyncs + 2) ++after_fsync;
+  }
+  EXPECT_EQ(after_fsync, 6u); // the six acks=all answers, each after both partitions' fsync
+  const auto after = *file_log_stats_of(*log_);
+  EXPECT_EQ(after.fsyncs - before.fsyncs, 2u); // one per partition for the whole call
+  EXPECT_EQ(after.flush_rounds - before.flush_rounds, 1u);
+  EXPECT_EQ(fetch_all(*log_, "pins", 0).size(), 4u);
+  EXPECT_EQ(fetch_all(*log_, "other", 0).size(), 3u);
+}
+
 TEST_F(Merge, IdempotentRequestsAreNotMergedAndKeepTheOrder) {
   create("pins");
   std::vector<produce_request> reqs;
