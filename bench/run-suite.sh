@@ -190,6 +190,9 @@ run_client() {
     echo "  $name: skipped (time budget used up)" >&2
     return
   fi
+  # Start every run from a quiet disk: the previous run's dirty pages (a relaxed tier
+  # leaves hundreds of MB unsynced) must not be written back under this run's fsyncs.
+  sync
   timeout -k 5 "$limit" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
   CLIENT_PID=$!
   wait "$CLIENT_PID"
