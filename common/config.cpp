@@ -38,6 +38,7 @@ std::vector<field> fields(config& c) {
       {"node", "curve_secret_key", kind::string, rule::any, &c.node.curve_secret_key},
       {"node", "curve_public_key", kind::string, rule::any, &c.node.curve_public_key},
       {"node", "log_level", kind::string, rule::any, &c.node.log_level},
+      {"node", "spin_us", kind::i32, rule::non_negative, &c.node.spin_us},
       {"log", "segment_bytes", kind::i64, rule::positive, &c.log.segment_bytes},
       {"log", "segment_ms", kind::i64, rule::positive, &c.log.segment_ms},
       {"log", "retention_bytes", kind::i64, rule::unlimited_or_positive, &c.log.retention_bytes},
@@ -347,6 +348,9 @@ status validate(const config& c) {
     return bad("pipeline", "user_id",
                "expected 12 lowercase hex characters like \"0a60b9a8a831\", got \"" +
                    c.pipeline.user_id + "\"");
+  if (c.node.spin_us > 10000)
+    return bad("node", "spin_us",
+               "expected 0..10000 microseconds, got " + std::to_string(c.node.spin_us));
   if (c.gateway.listen.empty())
     return bad("gateway", "listen", "expected host:port like \"127.0.0.1:8082\", got \"\"");
   if (c.gateway.threads > 1024)

@@ -30,6 +30,9 @@ struct node_section {
   std::string curve_secret_key; ///< Z85, 40 chars; empty = no CURVE
   std::string curve_public_key; ///< Z85, 40 chars; the server's own public key
   std::string log_level = "info";
+  /// After a request burst of one or two, the transport thread checks for the next request
+  /// this long before sleeping (0 = never spin); see transport/server.hpp.
+  int32_t spin_us = 100;
 };
 
 /// Mirrors storage::log_config (plus default_partitions for auto-created topics).

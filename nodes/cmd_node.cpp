@@ -136,6 +136,7 @@ int run_node(const common_options& common, const node_flags& flags) {
     sopts.endpoint = cfg->node.listen;
     sopts.curve_secret_key = cfg->node.curve_secret_key;
     sopts.curve_public_key = cfg->node.curve_public_key;
+    sopts.spin_us = cfg->node.spin_us;
     transport::server server(sopts, handler);
     if (exit_code != 0) {
       // a pipeline role failed to start: do not serve

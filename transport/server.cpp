@@ -150,9 +150,20 @@ void server::run(std::promise<status>* started) {
                              {wake_in.handle(), 0, ZMQ_POLLIN, 0}};
   std::vector<zmq::message_t> frames;
   messages::fast::envelope_view fast_env;
+  int last_burst = 0;
   while (!stop_) {
     try {
-      zmq::poll(items, 2, std::chrono::milliseconds(opts_.poll_timeout_ms));
+      // Adaptive spin (server_options::spin_us): only after a burst of one or two.
+      int ready = 0;
+      if (last_burst > 0 && last_burst <= 2 && opts_.spin_us > 0) {
+        const auto until =
+            std::chrono::steady_clock::now() + std::chrono::microseconds(opts_.spin_us);
+        while ((ready = zmq::poll(items, 2, std::chrono::milliseconds(0))) == 0 &&
+               std::chrono::steady_clock::now() < until) {
+        }
+      }
+      if (ready == 0) zmq::poll(items, 2, std::chrono::milliseconds(opts_.poll_timeout_ms));
+      last_burst = 0;
     } catch (const zmq::error_t& e) {
       if (e.num() == EINTR) continue;
       log->error("poll failed: {}", e.what());
@@ -165,6 +176,7 @@ void server::run(std::promise<status>* started) {
         if (!zmq::recv_multipart(router, std::back_inserter(frames), zmq::recv_flags::dontwait))
           break;
         ++received_;
+        ++last_burst;
         if (frames.size() < 2) continue;
         std::string identity = frames[0].to_string();
         std::string_view body(static_cast<const char*>(frames.back().data()), frames.back().size());

@@ -42,6 +42,11 @@ struct server_options {
   int poll_timeout_ms = 100;            ///< how often the thread checks for stop
   int64_t max_message_bytes = 64 << 20; ///< larger frames are dropped by libzmq
   int max_burst = 1000;                 ///< requests read per burst before replies are sent
+  /// After a burst of one or two requests (a client waiting for each answer), keep
+  /// checking for the next request this long before sleeping in poll: such a client then
+  /// does not pay a thread wake-up per request. Larger bursts (pipelined load) and idle
+  /// periods never spin. 0 = always sleep.
+  int spin_us = 100;
 };
 
 namespace detail {

@@ -27,6 +27,7 @@ TEST(Config, DefaultsMatchTheDocumentedValues) {
   EXPECT_EQ(c->gateway.max_record_bytes, 1 << 20);
   EXPECT_EQ(c->gateway.max_request_bytes, 10 << 20);
   EXPECT_EQ(c->gateway.threads, 32);
+  EXPECT_EQ(c->node.spin_us, 100);
   EXPECT_EQ(c->connector.flush_size, 500);
   EXPECT_EQ(c->emulator.key_min, 0); // the course draws randint(0, 11000)
   EXPECT_EQ(c->emulator.key_max, 11000);
@@ -106,6 +107,9 @@ TEST(Config, SemanticChecksNameTheKey) {
   EXPECT_NE(error_of("[gateway]\nthreads = 5000\n").find("[gateway] threads: expected 1..1024"),
             std::string::npos);
   EXPECT_NE(error_of("[gateway]\nthreads = 0\n").find("[gateway] threads"), std::string::npos);
+  EXPECT_NE(error_of("[node]\nspin_us = 20000\n").find("[node] spin_us: expected 0..10000"),
+            std::string::npos);
+  EXPECT_NE(error_of("[node]\nspin_us = -1\n").find("[node] spin_us"), std::string::npos);
 }
 
 TEST(Config, TomlSyntaxErrorGivesFileLineAndColumn) {
