@@ -86,8 +86,6 @@ storage::group_offset from_wire(const wire_group_offset& w) {
   return g;
 }
 
-namespace {
-
 result<storage::acks> acks_from_wire(int8_t a) {
   switch (a) {
   case 0:
@@ -101,8 +99,6 @@ result<storage::acks> acks_from_wire(int8_t a) {
                   "acks must be 0, 1 or -1 (all), got " + std::to_string(static_cast<int>(a))};
   }
 }
-
-} // namespace
 
 result<storage::produce_request> from_wire(produce_request&& w) {
   auto a = acks_from_wire(w.acks);
@@ -163,23 +159,12 @@ std::string encode_fetch_payload(const storage::fetch_result& r) {
 }
 
 result<storage::produce_request> from_wire(const produce_request& w) {
+  auto a = acks_from_wire(w.acks);
+  if (!a) return a.error();
   storage::produce_request r;
   r.topic = w.topic;
   r.partition = w.partition;
-  switch (w.acks) {
-  case 0:
-    r.required_acks = storage::acks::none;
-    break;
-  case 1:
-    r.required_acks = storage::acks::leader;
-    break;
-  case -1:
-    r.required_acks = storage::acks::all;
-    break;
-  default:
-    return status{errc::invalid_request,
-                  "acks must be 0, 1 or -1 (all), got " + std::to_string(static_cast<int>(w.acks))};
-  }
+  r.required_acks = *a;
   r.producer_id = w.producer_id;
   r.base_sequence = w.base_sequence;
   r.records.reserve(w.records.size());

@@ -31,6 +31,8 @@ result<storage::fetch_result> fetch_from(const storage::log_store& log, const fe
 /// The produce response for a log produce result (status, offsets, duplicate flag).
 produce_response to_wire(const storage::produce_result& pr);
 
+/// The log's acks level for a wire value: 0, 1 or -1 (all); anything else is an error.
+result<storage::acks> acks_from_wire(int8_t a);
 /// The log's request from the wire request; an acks value other than 0, 1, -1 is an error.
 result<storage::produce_request> from_wire(const produce_request& r);
 /// The same, moving keys, values and headers out of `r` (no copies).

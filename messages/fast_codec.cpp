@@ -1,5 +1,7 @@
 #include "messages/fast_codec.hpp"
 
+#include "messages/convert.hpp"
+
 #include <cstring>
 #include <limits>
 
@@ -204,19 +206,10 @@ bool read_produce_request(std::string_view payload, storage::produce_request& ou
       !fits<int32_t>(base_sequence) || !c.at_end()) {
     return false;
   }
-  switch (acks) {
-  case 0:
-    out.required_acks = storage::acks::none;
-    break;
-  case 1:
-    out.required_acks = storage::acks::leader;
-    break;
-  case -1:
-    out.required_acks = storage::acks::all;
-    break;
-  default:
-    return false; // the generic path says what is wrong with it
-  }
+  if (!fits<int8_t>(acks)) return false;
+  auto level = acks_from_wire(static_cast<int8_t>(acks));
+  if (!level) return false; // the generic path says what is wrong with it
+  out.required_acks = *level;
   out.producer_id = producer_id;
   out.base_sequence = static_cast<int32_t>(base_sequence);
   return true;
