@@ -224,6 +224,27 @@ TEST_F(NodeTest, BadPartitionGetsAClearErrorAndTheNodeKeepsServing) {
   expect_still_serving();
 }
 
+// The node reads produce requests in one pass (messages/fast_codec); what that reader
+// declines must still get the generic path's answer, and every acks level must work.
+TEST_F(NodeTest, InvalidAcksGetsAClearErrorAndEveryValidAcksLevelIsAnswered) {
+  start();
+  create("acks", 1);
+  auto bad = produce("acks", 0, {rec("x")}, 5);
+  EXPECT_EQ(bad.error, errc::invalid_request) << bad.message;
+  EXPECT_NE(bad.message.find("acks must be 0, 1 or -1 (all), got 5"), std::string::npos)
+      << bad.message;
+  int64_t next = 0;
+  for (int8_t acks : {int8_t{0}, int8_t{1}, int8_t{-1}}) {
+    auto ok = produce("acks", 0, {rec("a"), rec("b")}, acks);
+    EXPECT_EQ(ok.error, errc::ok) << ok.message;
+    EXPECT_EQ(ok.base_offset, offset_t{next}); // the refused request appended nothing
+    EXPECT_EQ(ok.last_offset, offset_t{next + 1});
+    next += 2;
+  }
+  EXPECT_EQ(fetch("acks", 0, 0).records.size(), 6u);
+  expect_still_serving();
+}
+
 TEST_F(NodeTest, RecordOverMaxSizeIsRefusedAndTheNodeKeepsServing) {
   start("[log]\nmax_record_bytes = 1024\n");
   create("small", 1);
