@@ -34,6 +34,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -170,23 +171,39 @@ result<window_run> run_window(transport::client& c, const std::string& topic, in
   window_run run;
   bench::stopwatch total{o.seconds};
   bool stop = false;
+  // The next request is built and encoded as soon as the previous one is sent, so that
+  // building it overlaps with the node's work on what is in flight (a Kafka producer fills
+  // its next batch the same way). It is sent once the window has room for it.
+  struct prepared {
+    std::string bytes;
+    uint64_t id = 0;
+    int n = 0;
+  };
+  std::optional<prepared> ready;
+  auto prepare = [&] {
+    if (next >= o.records) return;
+    prepared p;
+    p.n = static_cast<int>(std::min<uint64_t>(static_cast<uint64_t>(batch), o.records - next));
+    auto req = make_produce(topic, acks);
+    for (int k = 0; k < p.n; ++k)
+      add_record(req, gen.make(next + static_cast<uint64_t>(k)));
+    p.id = c.next_correlation_id();
+    p.bytes = msg::encode_envelope(msg::msg_type::produce_request, p.id, c.name(),
+                                   msg::encode_payload(req));
+    next += static_cast<uint64_t>(p.n);
+    ready = std::move(p);
+  };
+  prepare();
   for (;;) {
-    while (!stop && next < o.records && outstanding < o.window) {
-      const int n = static_cast<int>(
-          std::min<uint64_t>({static_cast<uint64_t>(batch), o.records - next,
-                              static_cast<uint64_t>(std::max(1, o.window - outstanding))}));
-      auto req = make_produce(topic, acks);
-      for (int k = 0; k < n; ++k)
-        add_record(req, gen.make(next + static_cast<uint64_t>(k)));
-      const uint64_t id = c.next_correlation_id();
-      if (auto st = c.send_raw(msg::encode_envelope(msg::msg_type::produce_request, id, c.name(),
-                                                    msg::encode_payload(req)));
-          !st)
-        return st;
-      inflight[id] = n;
-      outstanding += n;
-      next += static_cast<uint64_t>(n);
-      if (total.expired()) stop = true;
+    while (!stop && ready && (outstanding == 0 || outstanding + ready->n <= o.window)) {
+      if (auto st = c.send_raw(ready->bytes); !st) return st;
+      inflight[ready->id] = ready->n;
+      outstanding += ready->n;
+      ready.reset();
+      if (total.expired())
+        stop = true;
+      else
+        prepare();
     }
     if (inflight.empty()) break;
     // Wait for one reply, then take every reply already queued before refilling the window:
