@@ -9,16 +9,18 @@
 #   1. finds the clients in the build dir (PINPIPE_BUILD_DIR, default ./build): redis_bench,
 #      nats_bench (bench/peers) and, when built, pinpipe_bench;
 #   2. makes one temp dir; every server's data and log goes under it; it is removed on exit;
-#   3. Redis 7 Streams, durable tier: redis-server on 127.0.0.1 (free port), --appendonly yes
-#      --appendfsync always; runs redis_bench in throughput then latency mode; stops it by PID;
-#   4. the same with --appendfsync everysec (relaxed tier);
-#   5. NATS JetStream: nats-server -js -sd <tmp> -a 127.0.0.1 -p <port>, default config (no
-#      fsync per message: relaxed tier); nats_bench in both modes; stopped by PID;
-#   6. pinpipe_bench --mode M --tier T --seconds S --records N for both tiers and modes, when
-#      built (it starts and stops its own node; TMPDIR points into our temp dir), then the
-#      throughput mode once more per tier in its batch form (--batch 256 --window 256);
-#   7. prints a markdown table of all RESULT lines, the ratios pinpipe/peer per tier, and the
-#      raw RESULT lines (also written to --out FILE).
+#   3. durable tier: redis-server on 127.0.0.1 (free port) with --appendonly yes
+#      --appendfsync always; redis_bench in throughput mode, pinpipe_bench --tier durable in
+#      throughput mode (one record per request, then --batch 256 --window 256), then the
+#      latency runs of both; Redis is stopped by PID;
+#   4. relaxed tier: redis-server --appendfsync everysec and nats-server -js -sd <tmp> (default
+#      config, no fsync per message); the throughput runs of Redis, NATS and pinpipe
+#      (--tier relaxed, both forms), then their latency runs; both servers stopped by PID.
+#      Grouping by tier and mode keeps the figures a ratio compares close in time (the
+#      disk's fsync speed drifts within minutes); `sync` runs before every client;
+#   5. pinpipe_bench starts and stops its own node (TMPDIR points into our temp dir);
+#   6. prints a markdown table of all RESULT lines, the ratios pinpipe/peer per tier (and
+#      durable pinpipe against Redis everysec), and the raw RESULT lines (also --out FILE).
 # Every client runs under `timeout`, every server is stopped by the PID we started (TERM,
 # then KILL after 10 s), also on error or Ctrl-C (trap on EXIT).
 #
@@ -220,75 +222,93 @@ peer_args() { # MODE -> the bounded flags for one peer run
   fi
 }
 
-# --- Redis Streams, durable (always) and relaxed (everysec) ---------------------------------
-run_redis() { # TIER FSYNC
-  local tier=$1 fsync=$2 port pid dir="$TMP/redis-$1" mode
+# --- servers and runs ------------------------------------------------------------------------
+# The disk's fsync speed drifts within minutes, so the runs are grouped by tier and, within
+# a tier, by mode: every system's throughput runs, then every system's latency runs. The
+# figures a ratio compares are then taken within a minute or two of each other.
+REDIS_PORT="" REDIS_PID="" NATS_PORT="" NATS_PID=""
+
+start_redis() { # TIER FSYNC
+  local tier=$1 fsync=$2 dir="$TMP/redis-$1"
   mkdir -p "$dir"
-  port=$(free_port) || die "no free port"
-  echo "redis-server $tier (appendfsync $fsync) on 127.0.0.1:$port" >&2
-  redis-server --bind 127.0.0.1 --port "$port" --dir "$dir" --appendonly yes \
+  REDIS_PORT=$(free_port) || die "no free port"
+  echo "redis-server $tier (appendfsync $fsync) on 127.0.0.1:$REDIS_PORT" >&2
+  redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$dir" --appendonly yes \
     --appendfsync "$fsync" --save '' --daemonize no --logfile "" \
     >"$TMP/redis-$tier.log" 2>&1 &
-  pid=$!
-  SERVER_PIDS+=("$pid")
-  wait_ready "redis-$tier" "$pid" redis_ping "$port"
-  for mode in throughput latency; do
-    # shellcheck disable=SC2046
-    run_client "redis-$tier-$mode" "$CLIENT_TIMEOUT" "$REDIS_BENCH" --port "$port" \
-      --tier "$tier" $(peer_args "$mode")
-  done
-  stop_pid "$pid"
+  REDIS_PID=$!
+  SERVER_PIDS+=("$REDIS_PID")
+  wait_ready "redis-$tier" "$REDIS_PID" redis_ping "$REDIS_PORT"
 }
 
-# --- NATS JetStream, default configuration (relaxed tier) -----------------------------------
-run_nats() {
-  local port pid mode
-  port=$(free_port) || die "no free port"
-  echo "nats-server -js on 127.0.0.1:$port" >&2
-  nats-server -js -sd "$TMP/nats" -a 127.0.0.1 -p "$port" >"$TMP/nats.log" 2>&1 &
-  pid=$!
-  SERVER_PIDS+=("$pid")
-  wait_ready nats "$pid" nats_info "$port"
-  for mode in throughput latency; do
-    # shellcheck disable=SC2046
-    run_client "nats-relaxed-$mode" "$CLIENT_TIMEOUT" "$NATS_BENCH" --port "$port" \
-      --tier relaxed $(peer_args "$mode")
-  done
-  stop_pid "$pid"
+start_nats() {
+  NATS_PORT=$(free_port) || die "no free port"
+  echo "nats-server -js on 127.0.0.1:$NATS_PORT" >&2
+  nats-server -js -sd "$TMP/nats" -a 127.0.0.1 -p "$NATS_PORT" >"$TMP/nats.log" 2>&1 &
+  NATS_PID=$!
+  SERVER_PIDS+=("$NATS_PID")
+  wait_ready nats "$NATS_PID" nats_info "$NATS_PORT"
 }
 
-# --- pinpipe (its own client starts its own node) -------------------------------------------
+run_redis() { # TIER MODE
+  # shellcheck disable=SC2046
+  run_client "redis-$1-$2" "$CLIENT_TIMEOUT" "$REDIS_BENCH" --port "$REDIS_PORT" \
+    --tier "$1" $(peer_args "$2")
+}
+
+run_nats() { # MODE
+  # shellcheck disable=SC2046
+  run_client "nats-relaxed-$1" "$CLIENT_TIMEOUT" "$NATS_BENCH" --port "$NATS_PORT" \
+    --tier relaxed $(peer_args "$1")
+}
+
+# pinpipe's own client starts and stops its own node (TMPDIR points into our temp dir).
 PINPIPE_NOTE=""
-run_pinpipe() {
-  local tier mode seconds records
+run_pinpipe() { # TIER MODE
+  local tier=$1 mode=$2 seconds records
+  [ -n "$PINPIPE_BENCH" ] || return 0
   mkdir -p "$TMP/pinpipe"
-  for tier in durable relaxed; do
-    for mode in throughput latency; do
-      if [ "$mode" = throughput ]; then seconds=$TP_SECONDS records=$TP_RECORDS
-      else seconds=$LAT_SECONDS records=$LAT_RECORDS; fi
-      echo "pinpipe_bench $tier $mode" >&2
-      TMPDIR="$TMP/pinpipe" run_client "pinpipe-$tier-$mode" "$PINPIPE_TIMEOUT" \
-        "$PINPIPE_BENCH" --mode "$mode" --tier "$tier" --seconds "$seconds" --records "$records"
-    done
-  done
-  # The batch form of the throughput mode: 256 records per produce request, one request
-  # outstanding (the same 256 records in flight as the peers' pipelines).
-  for tier in durable relaxed; do
-    echo "pinpipe_bench $tier throughput, batches of 256" >&2
+  if [ "$mode" = latency ]; then seconds=$LAT_SECONDS records=$LAT_RECORDS
+  else seconds=$TP_SECONDS records=$TP_RECORDS; fi
+  echo "pinpipe_bench $tier $mode" >&2
+  if [ "$mode" = batch ]; then
+    # The batch form of the throughput mode: 256 records per produce request, one request
+    # outstanding (the same 256 records in flight as the peers' pipelines).
     TMPDIR="$TMP/pinpipe" run_client "pinpipe-$tier-batch" "$PINPIPE_TIMEOUT" \
-      "$PINPIPE_BENCH" --mode throughput --tier "$tier" --seconds "$TP_SECONDS" \
-      --records "$TP_RECORDS" --batch 256 --window 256
-  done
+      "$PINPIPE_BENCH" --mode throughput --tier "$tier" --seconds "$seconds" \
+      --records "$records" --batch 256 --window 256
+  else
+    TMPDIR="$TMP/pinpipe" run_client "pinpipe-$tier-$mode" "$PINPIPE_TIMEOUT" \
+      "$PINPIPE_BENCH" --mode "$mode" --tier "$tier" --seconds "$seconds" --records "$records"
+  fi
 }
 
 LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
-want redis && run_redis durable always
-want redis && run_redis relaxed everysec
-want nats && run_nats
-if want pinpipe; then
-  if [ -n "$PINPIPE_BENCH" ]; then run_pinpipe
-  else PINPIPE_NOTE="pinpipe rows: pinpipe_bench not built"; echo "$PINPIPE_NOTE" >&2; fi
+if want pinpipe && [ -z "$PINPIPE_BENCH" ]; then
+  PINPIPE_NOTE="pinpipe rows: pinpipe_bench not built"
+  echo "$PINPIPE_NOTE" >&2
 fi
+# Durable tier: Redis appendfsync always and pinpipe acks=all.
+want redis && start_redis durable always
+want redis && run_redis durable throughput
+want pinpipe && run_pinpipe durable throughput
+want pinpipe && run_pinpipe durable batch
+want redis && run_redis durable latency
+want pinpipe && run_pinpipe durable latency
+[ -n "$REDIS_PID" ] && stop_pid "$REDIS_PID"
+REDIS_PID=""
+# Relaxed tier: Redis appendfsync everysec, NATS JetStream default, pinpipe acks=1.
+want redis && start_redis relaxed everysec
+want nats && start_nats
+want redis && run_redis relaxed throughput
+want nats && run_nats throughput
+want pinpipe && run_pinpipe relaxed throughput
+want pinpipe && run_pinpipe relaxed batch
+want redis && run_redis relaxed latency
+want nats && run_nats latency
+want pinpipe && run_pinpipe relaxed latency
+[ -n "$REDIS_PID" ] && stop_pid "$REDIS_PID"
+[ -n "$NATS_PID" ] && stop_pid "$NATS_PID"
 SUITE_SECS=$((SECONDS - SUITE_START))
 
 # --- report ---------------------------------------------------------------------------------
