@@ -111,16 +111,18 @@ struct fast_path {
   void fetch(const m::envelope& env, transport::responder rsp) {
     auto req = decode<m::fetch_request>(env, rsp);
     if (!req) return;
-    auto res = m::fetch_from(*log, *req);
-    if (!res) {
-      reply_with(rsp, with_status(m::fetch_response{}, res.error()));
+    // Straight from the stored bytes into the reply's payload (no record structs).
+    size_t count = 0;
+    auto payload = m::encode_fetch_from(*log, *req, count);
+    if (!payload) {
+      reply_with(rsp, with_status(m::fetch_response{}, payload.error()));
       return;
     }
-    if (res->records.empty() && req->max_wait_ms > 0) { // a long poll: the broker parks it
+    if (count == 0 && req->max_wait_ms > 0) { // a long poll: the broker parks it
       caf::anon_send(router, std::move(*req), std::move(rsp));
       return;
     }
-    rsp.reply_payload(m::msg_type::fetch_response, m::encode_fetch_payload(*res), source_name);
+    rsp.reply_payload(m::msg_type::fetch_response, *payload, source_name);
   }
 };
 

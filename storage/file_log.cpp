@@ -253,6 +253,14 @@ public:
     return (*part)->fetch(from, max_bytes);
   }
 
+  result<fetch_result> fetch_each(const std::string& topic, partition_id p, offset_t from,
+                                  int32_t max_bytes, const record_visitor& fn) const override {
+    if (closed_) return closed_error();
+    auto part = find_partition(topic, p);
+    if (!part) return part.error();
+    return (*part)->fetch_each(from, max_bytes, fn);
+  }
+
   result<offset_t> list_offset(const std::string& topic, partition_id p, offset_spec spec,
                                int64_t ts_ms) const override {
     if (closed_) return closed_error();

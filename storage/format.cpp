@@ -33,17 +33,6 @@ struct reader {
     p += sizeof(T);
     return true;
   }
-  bool bytes(size_t n, std::string& s) {
-    if (static_cast<size_t>(end - p) < n) return false;
-    s.assign(p, n);
-    p += n;
-    return true;
-  }
-  bool skip(size_t n) {
-    if (static_cast<size_t>(end - p) < n) return false;
-    p += n;
-    return true;
-  }
 };
 
 } // namespace
@@ -144,53 +133,82 @@ bool crc_matches(const char* batch, size_t n) {
   return crc32c(batch + crc_end, n - crc_end) == get_at<uint32_t>(batch + crc_pos);
 }
 
-status decode_records(const char* batch, size_t n, int64_t from, std::vector<stored_record>& out) {
-  batch_header h;
-  if (decode_header(batch, n, h) != header_state::ok || h.size() != n) {
-    return {errc::corrupt_data, "batch header does not decode"};
-  }
+size_t encoded_record_size(const record_view& r) {
+  size_t n = 1 + (r.has_key ? 4 + r.key.size() : 0) + 4 + r.value.size() + 8 + 2;
+  for (const auto& h : r.headers)
+    n += 2 + h.first.size() + 4 + h.second.size();
+  return n;
+}
+
+namespace {
+
+/// One pass over the records of a batch: with `fn` empty it only checks that they add up.
+status walk_records(const char* batch, size_t n, const batch_header& h, int64_t from,
+                    const record_visitor* fn, bool* stopped) {
   reader rd{batch + header_size, batch + n};
-  const size_t before = out.size();
+  record_view v;
+  auto take = [&](size_t len, std::string_view& out) {
+    if (static_cast<size_t>(rd.end - rd.p) < len) return false;
+    out = std::string_view(rd.p, len);
+    rd.p += len;
+    return true;
+  };
   for (int32_t i = 0; i < h.record_count; ++i) {
-    const int64_t off = h.base_offset + i;
-    const bool keep = off >= from;
-    stored_record sr;
-    sr.offset = offset_t{off};
-    record& r = sr.rec;
     uint8_t key_present = 0;
     uint32_t len = 0;
     bool ok = rd.get(key_present) && key_present <= 1;
-    if (ok && key_present) {
-      ok = rd.get(len) && (keep ? rd.bytes(len, r.key.emplace()) : rd.skip(len));
-    }
-    ok = ok && rd.get(len) && (keep ? rd.bytes(len, r.value) : rd.skip(len));
+    v.has_key = ok && key_present == 1;
+    v.key = {};
+    if (ok && v.has_key) ok = rd.get(len) && take(len, v.key);
+    ok = ok && rd.get(len) && take(len, v.value);
     int64_t delta = 0;
     uint16_t nh = 0;
     ok = ok && rd.get(delta) && rd.get(nh);
-    if (ok && keep) r.headers.reserve(nh);
+    v.headers.clear();
     for (uint16_t j = 0; ok && j < nh; ++j) {
       uint16_t nl = 0;
-      std::string name, value;
-      ok = rd.get(nl) && (keep ? rd.bytes(nl, name) : rd.skip(nl)) && rd.get(len) &&
-           (keep ? rd.bytes(len, value) : rd.skip(len));
-      if (ok && keep) r.headers.emplace_back(std::move(name), std::move(value));
+      std::string_view name, value;
+      ok = rd.get(nl) && take(nl, name) && rd.get(len) && take(len, value);
+      if (ok) v.headers.emplace_back(name, value);
     }
     if (!ok) {
-      out.resize(before);
       return {errc::corrupt_data, "record " + std::to_string(i) + " of the batch at offset " +
                                       std::to_string(h.base_offset) + " runs past the batch end"};
     }
-    if (keep) {
-      r.timestamp_ms = h.first_timestamp + delta;
-      out.push_back(std::move(sr));
+    const int64_t off = h.base_offset + i;
+    if (fn && off >= from) {
+      v.offset = offset_t{off};
+      v.timestamp_ms = h.first_timestamp + delta;
+      if (!(*fn)(v)) {
+        if (stopped) *stopped = true;
+        return status::success();
+      }
     }
   }
   if (rd.p != rd.end) {
-    out.resize(before);
     return {errc::corrupt_data, "the batch at offset " + std::to_string(h.base_offset) +
                                     " has trailing bytes after its records"};
   }
   return status::success();
+}
+
+} // namespace
+
+status visit_records(const char* batch, size_t n, int64_t from, const record_visitor& fn,
+                     bool* stopped) {
+  batch_header h;
+  if (decode_header(batch, n, h) != header_state::ok || h.size() != n) {
+    return {errc::corrupt_data, "batch header does not decode"};
+  }
+  if (auto st = walk_records(batch, n, h, from, nullptr, nullptr); !st) return st;
+  return walk_records(batch, n, h, from, &fn, stopped);
+}
+
+status decode_records(const char* batch, size_t n, int64_t from, std::vector<stored_record>& out) {
+  return visit_records(batch, n, from, [&out](const record_view& v) {
+    out.push_back(to_stored(v));
+    return true;
+  });
 }
 
 } // namespace pinpipe::storage::format

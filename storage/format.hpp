@@ -89,6 +89,16 @@ header_state decode_header(const char* p, size_t n, batch_header& h);
 /// True when the CRC of a whole batch (header_size.. bytes incl. records) matches.
 bool crc_matches(const char* batch, size_t n);
 
+/// Bytes one record takes encoded, from its view.
+size_t encoded_record_size(const record_view& r);
+
+/// Hands the records of a whole batch (CRC already checked) with offset >= `from` to `fn`,
+/// as views into `batch`, until `fn` returns false (then *stopped is set). The batch is
+/// checked whole before the first call: corrupt_data if its record bytes do not add up,
+/// and then `fn` was not called at all.
+status visit_records(const char* batch, size_t n, int64_t from, const record_visitor& fn,
+                     bool* stopped = nullptr);
+
 /// Decodes the records of a whole batch (CRC already checked), appending those with
 /// offset >= `from` to `out`. corrupt_data if the record bytes do not add up.
 status decode_records(const char* batch, size_t n, int64_t from, std::vector<stored_record>& out);

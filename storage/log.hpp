@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -99,6 +100,44 @@ enum class commit_on : int8_t {
            ///< partition for the whole call); the callbacks run there too
 };
 
+/// A stored record as the log reads it, pointing into the log's read buffer: valid only
+/// during the visitor call that receives it (log_store::fetch_each).
+struct record_view {
+  offset_t offset{0};
+  int64_t timestamp_ms = 0;
+  bool has_key = false;
+  std::string_view key;
+  std::string_view value;
+  std::vector<std::pair<std::string_view, std::string_view>> headers;
+};
+/// Receives the records of fetch_each in offset order; returning false stops the fetch.
+using record_visitor = std::function<bool(const record_view&)>;
+
+/// `v` pointing at the fields of `s` (its vectors reused).
+inline void view_of(const stored_record& s, record_view& v) {
+  v.offset = s.offset;
+  v.timestamp_ms = s.rec.timestamp_ms;
+  v.has_key = s.rec.key.has_value();
+  v.key = s.rec.key ? std::string_view(*s.rec.key) : std::string_view();
+  v.value = s.rec.value;
+  v.headers.clear();
+  for (const auto& h : s.rec.headers)
+    v.headers.emplace_back(h.first, h.second);
+}
+
+/// An owning copy of a viewed record.
+inline stored_record to_stored(const record_view& v) {
+  stored_record s;
+  s.offset = v.offset;
+  if (v.has_key) s.rec.key.emplace(v.key);
+  s.rec.value.assign(v.value);
+  s.rec.timestamp_ms = v.timestamp_ms;
+  s.rec.headers.reserve(v.headers.size());
+  for (const auto& [name, value] : v.headers)
+    s.rec.headers.emplace_back(std::string(name), std::string(value));
+  return s;
+}
+
 struct fetch_result {
   std::vector<stored_record> records; ///< in offset order, starting at or after the asked offset
   offset_t high_watermark{0};         ///< offset the next appended record will get
@@ -165,6 +204,22 @@ public:
   /// below log start gives offset_out_of_range.
   virtual result<fetch_result> fetch(const std::string& topic, partition_id p, offset_t from,
                                      int32_t max_bytes) const = 0;
+  /// fetch, without copying the records: each goes to `fn` as a view into the stored
+  /// bytes, in offset order, with the same max_bytes rule; the result carries the high
+  /// watermark and log start, and no records. The default runs fetch() and hands out
+  /// views of its copies.
+  virtual result<fetch_result> fetch_each(const std::string& topic, partition_id p, offset_t from,
+                                          int32_t max_bytes, const record_visitor& fn) const {
+    auto r = fetch(topic, p, from, max_bytes);
+    if (!r) return r;
+    record_view v;
+    for (const auto& s : r->records) {
+      view_of(s, v);
+      if (!fn(v)) break;
+    }
+    r->records.clear();
+    return r;
+  }
   /// earliest: log start; latest: high watermark; by_timestamp: first offset whose
   /// timestamp >= ts_ms (high watermark when none).
   virtual result<offset_t> list_offset(const std::string& topic, partition_id p, offset_spec spec,

@@ -146,6 +146,17 @@ size_t partition::segment_index_locked(offset_t o) const {
 }
 
 result<fetch_result> partition::fetch(offset_t from, int32_t max_bytes) const {
+  std::vector<stored_record> records;
+  auto r = fetch_each(from, max_bytes, [&records](const record_view& v) {
+    records.push_back(to_stored(v));
+    return true;
+  });
+  if (r) r->records = std::move(records);
+  return r;
+}
+
+result<fetch_result> partition::fetch_each(offset_t from, int32_t max_bytes,
+                                           const record_visitor& fn) const {
   fetch_result out;
   {
     std::lock_guard<std::mutex> guard{mtx_};
@@ -155,7 +166,7 @@ result<fetch_result> partition::fetch(offset_t from, int32_t max_bytes) const {
   if (from < out.log_start || from > out.high_watermark) {
     return offset_out_of_range_error(topic_, id_, from, out.log_start, out.high_watermark);
   }
-  int64_t bytes = 0;
+  int64_t bytes = 0, taken = 0;
   offset_t pos_offset = from;
   while (pos_offset < out.high_watermark) {
     std::shared_ptr<segment> seg;
@@ -164,7 +175,7 @@ result<fetch_result> partition::fetch(offset_t from, int32_t max_bytes) const {
     {
       std::lock_guard<std::mutex> guard{mtx_};
       if (pos_offset < segments_.front()->base()) { // retention ran meanwhile
-        if (out.records.empty()) {
+        if (taken == 0) {
           return offset_out_of_range_error(topic_, id_, from, segments_.front()->base(),
                                            segments_.back()->next_offset());
         }
@@ -176,7 +187,7 @@ result<fetch_result> partition::fetch(offset_t from, int32_t max_bytes) const {
       end = seg->size();
     }
     bool done = false;
-    if (auto st = seg->read(pos, end, pos_offset, max_bytes, out.records, bytes, done); !st) {
+    if (auto st = seg->visit(pos, end, pos_offset, max_bytes, fn, bytes, taken, done); !st) {
       return st;
     }
     // A closed segment is immutable: continue in the next one; the active one was read

@@ -43,6 +43,8 @@ public:
   result<offset_t> sync();
 
   result<fetch_result> fetch(offset_t from, int32_t max_bytes) const;
+  /// fetch, handing each record to `fn` as a view instead of copying it (records left empty).
+  result<fetch_result> fetch_each(offset_t from, int32_t max_bytes, const record_visitor& fn) const;
   result<offset_t> list_offset(offset_spec spec, int64_t ts_ms) const;
   offset_t high_watermark() const;
   partition_info info() const;

@@ -368,12 +368,24 @@ offset_t segment::lookup_time(int64_t ts) const {
   return base_ + tindex_.lookup(ts);
 }
 
-status segment::read(int64_t pos, int64_t end, offset_t from, int64_t max_bytes,
-                     std::vector<stored_record>& out, int64_t& bytes, bool& done) const {
+status segment::visit(int64_t pos, int64_t end, offset_t from, int64_t max_bytes,
+                      const record_visitor& fn, int64_t& bytes, int64_t& taken, bool& done) const {
   const size_t chunk =
       static_cast<size_t>(std::clamp<int64_t>(max_bytes + 4096, 64 << 10, 4 << 20));
   batch_reader rd{file_, end, chunk};
-  std::vector<stored_record> batch_records;
+  // Applies the max_bytes rule (always at least one record overall) around `fn`.
+  const record_visitor take = [&](const record_view& v) {
+    const auto n = static_cast<int64_t>(format::encoded_record_size(v));
+    if (taken > 0 && bytes + n > max_bytes) {
+      done = true;
+      return false;
+    }
+    bytes += n;
+    ++taken;
+    if (fn(v)) return true;
+    done = true;
+    return false;
+  };
   while (pos < end) {
     format::batch_header h;
     auto st = rd.header_at(pos, h);
@@ -395,15 +407,15 @@ status segment::read(int64_t pos, int64_t end, offset_t from, int64_t max_bytes,
       else if (!format::crc_matches(bytes_p, h.size()))
         why = "CRC mismatch";
     }
-    batch_records.clear();
     if (why.empty()) {
-      auto ds = format::decode_records(bytes_p, h.size(), from.get(), batch_records);
+      // The batch is checked whole before any of its records reaches `take`.
+      auto ds = format::visit_records(bytes_p, h.size(), from.get(), take);
       if (!ds) why = ds.message();
     }
     if (!why.empty()) {
       logging::get("storage")->error("corrupt data in {} at position {}: {}", file_.path(), pos,
                                      why);
-      if (!out.empty()) {
+      if (taken > 0) {
         done = true;
         return status::success();
       }
@@ -411,15 +423,7 @@ status segment::read(int64_t pos, int64_t end, offset_t from, int64_t max_bytes,
                                       std::to_string(pos) + " is damaged (" + why +
                                       "); the records there cannot be read"};
     }
-    for (auto& r : batch_records) {
-      const auto n = static_cast<int64_t>(format::encoded_record_size(r.rec));
-      if (!out.empty() && bytes + n > max_bytes) {
-        done = true;
-        return status::success();
-      }
-      bytes += n;
-      out.push_back(std::move(r));
-    }
+    if (done) return status::success();
     pos += static_cast<int64_t>(h.size());
   }
   return status::success();

@@ -82,12 +82,13 @@ public:
   /// Offset from which to scan for the first timestamp >= ts (time index lookup).
   offset_t lookup_time(int64_t ts) const;
 
-  /// Decodes records with offset >= from from batches in [pos, end), stopping once
-  /// `bytes` would pass max_bytes (but taking at least one record overall). `done` is set
-  /// when max_bytes was reached. corrupt_data when a batch fails its CRC before any record
+  /// Hands the records with offset >= from of the batches in [pos, end) to `fn` (views into
+  /// the read buffer), stopping once `bytes` would pass max_bytes (but taking at least one
+  /// record overall: `taken` counts the records of the whole fetch) or when `fn` returns
+  /// false; `done` is then set. corrupt_data when a batch fails its CRC before any record
   /// was taken.
-  status read(int64_t pos, int64_t end, offset_t from, int64_t max_bytes,
-              std::vector<stored_record>& out, int64_t& bytes, bool& done) const;
+  status visit(int64_t pos, int64_t end, offset_t from, int64_t max_bytes, const record_visitor& fn,
+               int64_t& bytes, int64_t& taken, bool& done) const;
   /// First offset >= from whose record timestamp >= ts, scanning [pos, end).
   result<std::optional<offset_t>> find_timestamp(int64_t pos, int64_t end, offset_t from,
                                                  int64_t ts) const;
