@@ -84,13 +84,7 @@ m::fetch_offsets_response broker_state::fetch_offsets(const m::fetch_offsets_req
 m::fetch_response broker_state::fetch_now(const m::fetch_request& req) {
   auto res = m::fetch_from(*log, req);
   if (!res) return with_status(m::fetch_response{}, res.error());
-  m::fetch_response r;
-  r.records.reserve(res->records.size());
-  for (const auto& rec : res->records)
-    r.records.push_back(m::to_wire(rec));
-  r.high_watermark = res->high_watermark;
-  r.log_start = res->log_start;
-  return r;
+  return m::to_wire(*res);
 }
 
 bool broker_state::should_wait(const m::fetch_request& req, const m::fetch_response& now) const {

@@ -125,15 +125,6 @@ result<storage::produce_request> from_wire(produce_request&& w) {
 
 namespace {
 
-/// The fields of an ok fetch_response before its records:
-/// [version, error, message, records, high_watermark, log_start].
-void pack_fetch_head(detail::string_packer& pk) {
-  pk.pack_array(6);
-  pk.pack(protocol_version);
-  pk.pack(errc::ok);
-  pk.pack(std::string{});
-}
-
 void pack_str(detail::string_packer& pk, std::string_view s) {
   pk.pack_str(static_cast<uint32_t>(s.size()));
   pk.pack_str_body(s.data(), static_cast<uint32_t>(s.size()));
@@ -160,27 +151,14 @@ void pack_record(detail::string_packer& pk, const storage::record_view& v) {
 
 } // namespace
 
-std::string encode_fetch_payload(const storage::fetch_result& r) {
-  size_t total = 64;
-  for (const auto& s : r.records) {
-    total += 48 + s.rec.value.size() + (s.rec.key ? s.rec.key->size() : 0);
-    for (const auto& h : s.rec.headers)
-      total += 10 + h.first.size() + h.second.size();
-  }
-  std::string out;
-  out.reserve(total);
-  detail::string_writer w{&out};
-  detail::string_packer pk(w);
-  pack_fetch_head(pk);
-  pk.pack_array(static_cast<uint32_t>(r.records.size()));
-  storage::record_view v;
-  for (const auto& s : r.records) {
-    storage::view_of(s, v);
-    pack_record(pk, v);
-  }
-  pk.pack(r.high_watermark);
-  pk.pack(r.log_start);
-  return out;
+fetch_response to_wire(const storage::fetch_result& r) {
+  fetch_response w;
+  w.records.reserve(r.records.size());
+  for (const auto& rec : r.records)
+    w.records.push_back(to_wire(rec));
+  w.high_watermark = r.high_watermark;
+  w.log_start = r.log_start;
+  return w;
 }
 
 result<std::string> encode_fetch_from(const storage::log_store& log, const fetch_request& req,
@@ -191,7 +169,11 @@ result<std::string> encode_fetch_from(const storage::log_store& log, const fetch
   out.reserve(static_cast<size_t>(std::min(req.max_bytes, 4 << 20)) + 4096);
   detail::string_writer w{&out};
   detail::string_packer pk(w);
-  pack_fetch_head(pk);
+  // fetch_response: [version, error, message, records, high_watermark, log_start]
+  pk.pack_array(6);
+  pk.pack(protocol_version);
+  pk.pack(errc::ok);
+  pk.pack(std::string{});
   const size_t count_at = out.size();
   out.append("\xdd\0\0\0\0", 5); // array32 header, count patched below
   uint32_t n = 0;

@@ -31,7 +31,7 @@ result<storage::fetch_result> fetch_from(const storage::log_store& log, const fe
 /// fetch_from, written straight into the MessagePack payload of an ok fetch_response from
 /// the log's stored bytes (log_store::fetch_each): no record is copied into a struct on the
 /// way. `count` gets the number of records. Decodes to the same fetch_response as
-/// encode_fetch_payload(fetch_from(...)); the records array always has a 32-bit length.
+/// to_wire(*fetch_from(...)); the records array always has a 32-bit length.
 result<std::string> encode_fetch_from(const storage::log_store& log, const fetch_request& req,
                                       size_t& count);
 
@@ -45,9 +45,7 @@ result<storage::produce_request> from_wire(const produce_request& r);
 /// The same, moving keys, values and headers out of `r` (no copies).
 result<storage::produce_request> from_wire(produce_request&& r);
 
-/// The MessagePack payload of a fetch_response (ok, no message) holding `r`, written
-/// straight from the log's records: the same bytes as encode_payload of a fetch_response
-/// filled with to_wire(record), without building the wire structs.
-std::string encode_fetch_payload(const storage::fetch_result& r);
+/// The ok fetch_response holding the records of `r`.
+fetch_response to_wire(const storage::fetch_result& r);
 
 } // namespace pinpipe::messages

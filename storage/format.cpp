@@ -144,7 +144,7 @@ namespace {
 
 /// One pass over the records of a batch: with `fn` empty it only checks that they add up.
 status walk_records(const char* batch, size_t n, const batch_header& h, int64_t from,
-                    const record_visitor* fn, bool* stopped) {
+                    const record_visitor* fn) {
   reader rd{batch + header_size, batch + n};
   record_view v;
   auto take = [&](size_t len, std::string_view& out) {
@@ -179,10 +179,7 @@ status walk_records(const char* batch, size_t n, const batch_header& h, int64_t 
     if (fn && off >= from) {
       v.offset = offset_t{off};
       v.timestamp_ms = h.first_timestamp + delta;
-      if (!(*fn)(v)) {
-        if (stopped) *stopped = true;
-        return status::success();
-      }
+      if (!(*fn)(v)) return status::success();
     }
   }
   if (rd.p != rd.end) {
@@ -194,14 +191,13 @@ status walk_records(const char* batch, size_t n, const batch_header& h, int64_t 
 
 } // namespace
 
-status visit_records(const char* batch, size_t n, int64_t from, const record_visitor& fn,
-                     bool* stopped) {
+status visit_records(const char* batch, size_t n, int64_t from, const record_visitor& fn) {
   batch_header h;
   if (decode_header(batch, n, h) != header_state::ok || h.size() != n) {
     return {errc::corrupt_data, "batch header does not decode"};
   }
-  if (auto st = walk_records(batch, n, h, from, nullptr, nullptr); !st) return st;
-  return walk_records(batch, n, h, from, &fn, stopped);
+  if (auto st = walk_records(batch, n, h, from, nullptr); !st) return st;
+  return walk_records(batch, n, h, from, &fn);
 }
 
 status decode_records(const char* batch, size_t n, int64_t from, std::vector<stored_record>& out) {

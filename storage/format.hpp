@@ -93,11 +93,10 @@ bool crc_matches(const char* batch, size_t n);
 size_t encoded_record_size(const record_view& r);
 
 /// Hands the records of a whole batch (CRC already checked) with offset >= `from` to `fn`,
-/// as views into `batch`, until `fn` returns false (then *stopped is set). The batch is
-/// checked whole before the first call: corrupt_data if its record bytes do not add up,
-/// and then `fn` was not called at all.
-status visit_records(const char* batch, size_t n, int64_t from, const record_visitor& fn,
-                     bool* stopped = nullptr);
+/// as views into `batch`, until `fn` returns false. The batch is checked whole before the
+/// first call: corrupt_data if its record bytes do not add up, and then `fn` was not
+/// called at all.
+status visit_records(const char* batch, size_t n, int64_t from, const record_visitor& fn);
 
 /// Decodes the records of a whole batch (CRC already checked), appending those with
 /// offset >= `from` to `out`. corrupt_data if the record bytes do not add up.

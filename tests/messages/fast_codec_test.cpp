@@ -138,7 +138,7 @@ TEST(FastCodec, FetchResponseReadInPlaceMatchesTheGenericDecoder) {
     fr.records.push_back(s);
   }
   const auto bytes =
-      encode_envelope(msg_type::fetch_response, 77, "broker", encode_fetch_payload(fr));
+      encode_envelope(msg_type::fetch_response, 77, "broker", encode_payload(to_wire(fr)));
   fast::fetch_view fv;
   ASSERT_TRUE(fast::read_fetch_response(bytes, fv));
   auto generic = open_envelope<fetch_response>(*decode_envelope(bytes));
