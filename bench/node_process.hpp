@@ -67,6 +67,8 @@ struct node_settings {
   std::string log_level = "warn";
   int32_t flush_max_delay_us = 0;
   int64_t segment_bytes = 128LL << 20;
+  /// Extra config lines, "key = value", written into the [node] and [log] sections.
+  std::vector<std::string> node_lines, log_lines;
 };
 
 class node_process {
@@ -90,9 +92,13 @@ public:
     if (!fs::exists(cfg_path)) {
       std::ofstream cfg(cfg_path);
       cfg << "[node]\nlisten = \"tcp://127.0.0.1:0\"\ndata_dir = \"" << s_.work_dir
-          << "/data\"\nlog_level = \"" << s_.log_level
-          << "\"\n\n[log]\nflush_max_delay_us = " << s_.flush_max_delay_us
+          << "/data\"\nlog_level = \"" << s_.log_level << "\"\n";
+      for (const auto& l : s_.node_lines)
+        cfg << l << "\n";
+      cfg << "\n[log]\nflush_max_delay_us = " << s_.flush_max_delay_us
           << "\nsegment_bytes = " << s_.segment_bytes << "\n";
+      for (const auto& l : s_.log_lines)
+        cfg << l << "\n";
       if (!cfg) return {errc::io_error, "cannot write " + cfg_path};
     }
     err_path_ = s_.work_dir + "/node-" + std::to_string(++starts_) + ".err";

@@ -66,11 +66,14 @@ struct extra_flags {
   int batch = 1;
   double restart_gib = 0;
   int32_t flush_delay_us = 0;
+  std::vector<std::string> node_lines, log_lines; ///< from --set node.KEY=V / log.KEY=V
 };
 
 const char* extra_usage =
     "pinpipe_bench also takes: [--batch N] (records per produce request, throughput mode)\n"
     "  [--flush-delay-us N] (node's [log] flush_max_delay_us)\n"
+    "  [--set node.KEY=VALUE | log.KEY=VALUE]... (extra lines of the node's config, e.g.\n"
+    "   --set log.preallocate=false --set node.spin_us=0; the node checks them)\n"
     "  --matrix [--case-seconds S] [--quick]   the acks x connections x batch matrix\n"
     "  --restart-gib G                         restart-after-SIGKILL with G GiB of log";
 
@@ -99,6 +102,23 @@ result<std::vector<const char*>> split_args(int argc, char** argv, extra_flags& 
       x.batch = static_cast<int>(v);
     } else if (a == "--restart-gib") {
       if (auto st = value(x.restart_gib); !st) return st;
+    } else if (a == "--set") {
+      if (i + 1 >= argc) return status{errc::invalid_argument, "--set needs SECTION.KEY=VALUE"};
+      const std::string kv = argv[++i];
+      const auto dot = kv.find('.'), eq = kv.find('=');
+      if (dot == std::string::npos || eq == std::string::npos || eq < dot + 2 ||
+          eq + 1 == kv.size())
+        return status{errc::invalid_argument,
+                      "--set " + kv + ": want node.KEY=VALUE or log.KEY=VALUE"};
+      const std::string section = kv.substr(0, dot);
+      const std::string line = kv.substr(dot + 1, eq - dot - 1) + " = " + kv.substr(eq + 1);
+      if (section == "node") {
+        x.node_lines.push_back(line);
+      } else if (section == "log") {
+        x.log_lines.push_back(line);
+      } else {
+        return status{errc::invalid_argument, "--set " + kv + ": the section must be node or log"};
+      }
     } else if (a == "--flush-delay-us") {
       if (auto st = value(v); !st) return st;
       x.flush_delay_us = static_cast<int32_t>(v);
@@ -516,6 +536,8 @@ int restart_run(const extra_flags& x, const std::string& work_dir) {
   bench::node_settings ns;
   ns.work_dir = work_dir;
   ns.flush_max_delay_us = x.flush_delay_us;
+  ns.node_lines = x.node_lines;
+  ns.log_lines = x.log_lines;
   bench::node_process node(ns);
   if (auto st = node.start(); !st) return fail(st.to_string());
   auto c = connect(node.endpoint(), "restart-writer");
@@ -588,6 +610,8 @@ int main(int argc, char** argv) {
     bench::node_settings ns;
     ns.work_dir = work.path();
     ns.flush_max_delay_us = x.flush_delay_us;
+    ns.node_lines = x.node_lines;
+    ns.log_lines = x.log_lines;
     node = std::make_unique<bench::node_process>(ns);
     if (auto st = node->start(); !st) return fail(st.to_string());
     std::this_thread::sleep_for(std::chrono::milliseconds(200)); // let it settle for idle RSS

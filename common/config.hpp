@@ -32,7 +32,7 @@ struct node_section {
   std::string log_level = "info";
   /// After a request burst of one or two, the transport thread checks for the next request
   /// this long before sleeping (0 = never spin); see transport/server.hpp.
-  int32_t spin_us = 100;
+  int32_t spin_us = 250;
 };
 
 /// Mirrors storage::log_config (plus default_partitions for auto-created topics).

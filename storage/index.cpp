@@ -25,6 +25,29 @@ void put_time(char* p, const time_entry& e) {
   std::memcpy(p + 8, &e.rel, 4);
 }
 
+void put(char* p, const offset_entry& e) {
+  put_offset(p, e);
+}
+void put(char* p, const time_entry& e) {
+  put_time(p, e);
+}
+
+/// Writes entries[written, end) at their place in `f`; advances `written` on success.
+template <typename Entry>
+status write_from(const io::file& f, const std::vector<Entry>& entries, size_t& written,
+                  size_t entry_size) {
+  if (written >= entries.size()) return status::success();
+  std::string buf((entries.size() - written) * entry_size, '\0');
+  for (size_t i = written; i < entries.size(); ++i)
+    put(buf.data() + (i - written) * entry_size, entries[i]);
+  if (auto st = f.pwrite_all(buf.data(), buf.size(), static_cast<int64_t>(written * entry_size));
+      !st) {
+    return st;
+  }
+  written = entries.size();
+  return status::success();
+}
+
 } // namespace
 
 status offset_index::open(const std::string& path, int64_t segment_size, bool& valid) {
@@ -46,29 +69,25 @@ status offset_index::open(const std::string& path, int64_t segment_size, bool& v
     entries_.push_back(e);
   }
   if (!valid) entries_.clear();
+  written_ = entries_.size();
   return status::success();
 }
 
 status offset_index::append(uint32_t rel, uint32_t pos) {
-  offset_entry e{rel, pos};
-  char buf[entry_size];
-  put_offset(buf, e);
-  if (auto st =
-          file_.pwrite_all(buf, entry_size, static_cast<int64_t>(entries_.size() * entry_size));
-      !st) {
-    return st;
-  }
-  entries_.push_back(e);
-  return status::success();
+  entries_.push_back({rel, pos});
+  if (entries_.size() - written_ < index_write_every) return status::success();
+  return flush();
+}
+
+status offset_index::flush() {
+  return write_from(file_, entries_, written_, entry_size);
 }
 
 status offset_index::reset(std::vector<offset_entry> entries) {
   entries_ = std::move(entries);
-  std::string buf(entries_.size() * entry_size, '\0');
-  for (size_t i = 0; i < entries_.size(); ++i)
-    put_offset(buf.data() + i * entry_size, entries_[i]);
+  written_ = 0;
   if (auto st = file_.truncate(0); !st) return st;
-  return file_.pwrite_all(buf.data(), buf.size(), 0);
+  return flush();
 }
 
 uint32_t offset_index::lookup(uint32_t rel) const {
@@ -96,29 +115,25 @@ status time_index::open(const std::string& path, bool& valid) {
     entries_.push_back(e);
   }
   if (!valid) entries_.clear();
+  written_ = entries_.size();
   return status::success();
 }
 
 status time_index::append(int64_t ts, uint32_t rel) {
-  time_entry e{ts, rel};
-  char buf[entry_size];
-  put_time(buf, e);
-  if (auto st =
-          file_.pwrite_all(buf, entry_size, static_cast<int64_t>(entries_.size() * entry_size));
-      !st) {
-    return st;
-  }
-  entries_.push_back(e);
-  return status::success();
+  entries_.push_back({ts, rel});
+  if (entries_.size() - written_ < index_write_every) return status::success();
+  return flush();
+}
+
+status time_index::flush() {
+  return write_from(file_, entries_, written_, entry_size);
 }
 
 status time_index::reset(std::vector<time_entry> entries) {
   entries_ = std::move(entries);
-  std::string buf(entries_.size() * entry_size, '\0');
-  for (size_t i = 0; i < entries_.size(); ++i)
-    put_time(buf.data() + i * entry_size, entries_[i]);
+  written_ = 0;
   if (auto st = file_.truncate(0); !st) return st;
-  return file_.pwrite_all(buf.data(), buf.size(), 0);
+  return flush();
 }
 
 uint32_t time_index::lookup(int64_t ts) const {

@@ -91,7 +91,13 @@ result<scan_outcome> scan(const io::file& f, int64_t pos, int64_t expected, int6
 
 } // namespace
 
-segment::~segment() = default;
+segment::~segment() {
+  // Index entries still in memory: written on a clean close so the next start need not
+  // CRC-check the tail they cover (a crash only costs that check).
+  for (const auto& st : {oindex_.flush(), tindex_.flush()}) {
+    if (!st) logging::get("storage")->warn("{}", st.to_string());
+  }
+}
 
 status segment::open_indexes(const std::string& pdir, bool& offset_valid, bool& time_valid) {
   const std::string oi = filename::offset_index(pdir, base_);
@@ -344,6 +350,8 @@ status segment::seal() {
   if (max_ts_ >= 0 && (tindex_.entries().empty() || tindex_.entries().back().rel != count)) {
     if (auto st = tindex_.append(max_ts_, count); !st) return st;
   }
+  if (auto st = oindex_.flush(); !st) return st;
+  if (auto st = tindex_.flush(); !st) return st;
   return file_.sync();
 }
 

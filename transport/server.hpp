@@ -46,7 +46,7 @@ struct server_options {
   /// checking for the next request this long before sleeping in poll: such a client then
   /// does not pay a thread wake-up per request. Larger bursts (pipelined load) and idle
   /// periods never spin. 0 = always sleep.
-  int spin_us = 100;
+  int spin_us = 250;
 };
 
 namespace detail {

@@ -27,7 +27,7 @@ TEST(Config, DefaultsMatchTheDocumentedValues) {
   EXPECT_EQ(c->gateway.max_record_bytes, 1 << 20);
   EXPECT_EQ(c->gateway.max_request_bytes, 10 << 20);
   EXPECT_EQ(c->gateway.threads, 32);
-  EXPECT_EQ(c->node.spin_us, 100);
+  EXPECT_EQ(c->node.spin_us, 250);
   EXPECT_EQ(c->connector.flush_size, 500);
   EXPECT_EQ(c->emulator.key_min, 0); // the course draws randint(0, 11000)
   EXPECT_EQ(c->emulator.key_max, 11000);

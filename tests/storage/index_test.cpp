@@ -3,6 +3,7 @@
 #include <cstring>
 #include <random>
 
+#include "storage/index.hpp"
 #include "tests/storage/test_util.hpp"
 
 namespace pinpipe::storage::test {
@@ -119,6 +120,73 @@ TEST_F(Index, IndexEntriesPastTheRecoveredTailAreDropped) {
   expect_every_offset_found();
   auto r = produce_values(*log_, "pins", 0, {"next"});
   EXPECT_EQ(r.base_offset, offset_t{600});
+}
+
+// Entries are written in groups: an append that does not complete a group leaves the file
+// as it was; a full group, flush() and a clean close write them, at their place.
+TEST(IndexFile, EntriesAreWrittenInGroupsAndByFlush) {
+  temp_dir dir;
+  const std::string path = dir.path() + "/00000000000000000000.index";
+  offset_index idx;
+  bool valid = false;
+  ASSERT_TRUE(idx.open(path, 1 << 30, valid).ok());
+  const auto n = static_cast<uint32_t>(index_write_every);
+  for (uint32_t i = 1; i < n; ++i)
+    ASSERT_TRUE(idx.append(i, i * 100).ok());
+  EXPECT_EQ(std::filesystem::file_size(path), 0u);
+  EXPECT_EQ(idx.lookup(n - 1), (n - 1) * 100); // lookups see the unwritten entries
+  ASSERT_TRUE(idx.append(n, n * 100).ok());    // completes the group
+  EXPECT_EQ(std::filesystem::file_size(path), n * offset_index::entry_size);
+  ASSERT_TRUE(idx.append(n + 1, (n + 1) * 100).ok());
+  EXPECT_EQ(std::filesystem::file_size(path), n * offset_index::entry_size);
+  ASSERT_TRUE(idx.flush().ok());
+  EXPECT_EQ(std::filesystem::file_size(path), (n + 1) * offset_index::entry_size);
+  ASSERT_TRUE(idx.flush().ok()); // nothing new: no change
+  EXPECT_EQ(std::filesystem::file_size(path), (n + 1) * offset_index::entry_size);
+  idx.close();
+
+  offset_index again;
+  ASSERT_TRUE(again.open(path, 1 << 30, valid).ok());
+  ASSERT_TRUE(valid);
+  ASSERT_EQ(again.entries().size(), n + 1);
+  for (uint32_t i = 1; i <= n + 1; ++i) {
+    EXPECT_EQ(again.entries()[i - 1].rel, i);
+    EXPECT_EQ(again.entries()[i - 1].pos, i * 100);
+  }
+  // Appends after a reopen continue after the entries already in the file.
+  ASSERT_TRUE(again.append(n + 2, (n + 2) * 100).ok());
+  ASSERT_TRUE(again.flush().ok());
+  EXPECT_EQ(std::filesystem::file_size(path), (n + 2) * offset_index::entry_size);
+
+  time_index ti;
+  const std::string tpath = dir.path() + "/00000000000000000000.timeindex";
+  ASSERT_TRUE(ti.open(tpath, valid).ok());
+  ASSERT_TRUE(ti.append(5000, 3).ok());
+  EXPECT_EQ(std::filesystem::file_size(tpath), 0u);
+  ASSERT_TRUE(ti.flush().ok());
+  EXPECT_EQ(std::filesystem::file_size(tpath), time_index::entry_size);
+}
+
+// The active segment's entries still in memory reach the file on a clean close, and a
+// sealed segment's index holds every entry.
+TEST_F(Index, EveryIndexFileHoldsAllItsEntriesAfterACleanClose) {
+  close();
+  for (const auto& f : files("pins", ".index")) {
+    offset_index idx;
+    bool valid = false;
+    ASSERT_TRUE(idx.open(f, 1 << 30, valid).ok());
+    EXPECT_TRUE(valid) << f;
+  }
+  size_t total = 0;
+  for (const auto& f : files("pins", ".index"))
+    total += std::filesystem::file_size(f) / offset_index::entry_size;
+  reopen(); // rebuilds nothing: the counts must match what recovery computes
+  close();
+  size_t after = 0;
+  for (const auto& f : files("pins", ".index"))
+    after += std::filesystem::file_size(f) / offset_index::entry_size;
+  EXPECT_GT(total, 0u);
+  EXPECT_EQ(total, after);
 }
 
 } // namespace
