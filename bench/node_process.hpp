@@ -124,11 +124,15 @@ public:
     }
     out_fd_ = fds[0];
     std::string line;
+    bool exited = false;
     while (std::chrono::steady_clock::now() - t0 < std::chrono::duration<double>(timeout_s)) {
       pollfd p{out_fd_, POLLIN, 0};
       if (::poll(&p, 1, 20) <= 0) continue;
       char c;
-      if (::read(out_fd_, &c, 1) != 1) break; // exited before becoming ready
+      if (::read(out_fd_, &c, 1) != 1) { // exited before becoming ready
+        exited = true;
+        break;
+      }
       if (c != '\n') {
         line += c;
         continue;
@@ -146,6 +150,8 @@ public:
     }
     std::string tail = stderr_tail();
     stop();
+    if (exited)
+      return {errc::unavailable, "the node exited before it was ready; its stderr: " + tail};
     return {errc::unavailable, "the node did not print its ready line within " +
                                    std::to_string(timeout_s) + " s; its stderr: " + tail};
   }
