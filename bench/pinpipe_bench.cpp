@@ -67,6 +67,7 @@ struct extra_flags {
   double restart_gib = 0;
   int32_t flush_delay_us = 0;
   std::vector<std::string> node_lines, log_lines; ///< from --set node.KEY=V / log.KEY=V
+  bool inline_client = false;                     ///< --inline-client
 };
 
 const char* extra_usage =
@@ -74,6 +75,8 @@ const char* extra_usage =
     "  [--flush-delay-us N] (node's [log] flush_max_delay_us)\n"
     "  [--set node.KEY=VALUE | log.KEY=VALUE]... (extra lines of the node's config, e.g.\n"
     "   --set log.preallocate=false --set node.spin_us=0; the node checks them)\n"
+    "  [--inline-client] (the client speaks ZeroMQ's protocol on its own thread,\n"
+    "   client_options::inline_io, instead of through a libzmq I/O thread)\n"
     "  --matrix [--case-seconds S] [--quick]   the acks x connections x batch matrix\n"
     "  --restart-gib G                         restart-after-SIGKILL with G GiB of log";
 
@@ -102,6 +105,8 @@ result<std::vector<const char*>> split_args(int argc, char** argv, extra_flags& 
       x.batch = static_cast<int>(v);
     } else if (a == "--restart-gib") {
       if (auto st = value(x.restart_gib); !st) return st;
+    } else if (a == "--inline-client") {
+      x.inline_client = true;
     } else if (a == "--set") {
       if (i + 1 >= argc) return status{errc::invalid_argument, "--set needs SECTION.KEY=VALUE"};
       const std::string kv = argv[++i];
@@ -134,11 +139,15 @@ int fail(const std::string& what) {
   return 2;
 }
 
+/// Set from --inline-client before any connection is made.
+bool inline_client = false;
+
 result<std::unique_ptr<transport::client>> connect(const std::string& endpoint,
                                                    const std::string& name) {
   transport::client_options co;
   co.endpoint = endpoint;
   co.name = name;
+  co.inline_io = inline_client;
   return transport::client::connect(co);
 }
 
@@ -380,6 +389,7 @@ int suite_run(const bench::options& o, const extra_flags& x, const std::string& 
   res.tier = o.tier;
   res.fsync = durable ? "group" : "on-roll";
   res.mode = o.mode;
+  res.client = x.inline_client ? "inline" : "libzmq";
   if (o.mode == bench::bench_mode::throughput) {
     auto run = run_window(**c, topic, acks, o, x.batch, gen);
     if (!run) return fail("produce: " + run.error().to_string());
@@ -591,6 +601,7 @@ int main(int argc, char** argv) {
   extra_flags x;
   auto rest = split_args(argc, argv, x);
   if (!rest) return fail(rest.error().message() + "\n" + extra_usage);
+  inline_client = x.inline_client;
   auto parsed = bench::parse_options(static_cast<int>(rest->size()), rest->data());
   if (!parsed) {
     std::fprintf(stderr, "%s\n%s\n", parsed.error().message().c_str(), extra_usage);

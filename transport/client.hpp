@@ -9,7 +9,8 @@
 // Threading: a client belongs to one thread at a time (ZeroMQ sockets are not
 // thread-safe); make one client per thread. Each client has its own ZeroMQ context.
 // With client_options::server_public_key set, the connection uses CURVE (an ephemeral
-// client key pair is generated).
+// client key pair is generated). With client_options::inline_io the calling thread
+// speaks ZeroMQ's wire protocol itself (no libzmq context, no I/O thread).
 #pragma once
 
 #include <functional>
@@ -28,6 +29,17 @@ struct client_options {
   std::string endpoint = "tcp://127.0.0.1:7070";
   std::string server_public_key; ///< Z85; non-empty = CURVE
   std::string name = "client";   ///< the envelope `source`
+  /// Speak ZeroMQ's protocol (ZMTP 3.0, NULL mechanism) on the calling thread instead of
+  /// through a libzmq context and its I/O thread (transport/zmtp.hpp): two thread
+  /// hand-offs fewer per request, for clients that wait for each answer. Differences:
+  ///  - send() queues; the queue is written by the next receive(), call() or flush() (or
+  ///    once 256 KiB wait), so a burst of requests leaves in one system call;
+  ///  - connect() connects and fails at once when the node is not there;
+  ///  - no CURVE;
+  ///  - a broken connection fails the call that sees it and is opened again by the next
+  ///    send (requests in flight on it are lost, as with a node restart);
+  ///  - heartbeats (PING) are answered while the client waits in receive().
+  bool inline_io = false;
 };
 
 class client {
@@ -50,6 +62,8 @@ public:
   result<messages::envelope> call(messages::envelope env, int timeout_ms);
   /// Sends raw bytes as one frame (tests of malformed input).
   status send_raw(const std::string& bytes);
+  /// Writes what send() queued (inline_io); with libzmq its I/O thread does that already.
+  status flush();
 
   uint64_t next_correlation_id() { return ++last_id_; }
   const std::string& name() const { return opts_.name; }

@@ -322,6 +322,7 @@ std::string format_result_line(const run_result& r) {
   std::string line =
       "RESULT system=" + r.system + " tier=" + r.tier + " mode=" + to_string(r.mode) +
       (r.batch > 1 ? " batch=" + std::to_string(r.batch) : std::string()) +
+      (r.client.empty() ? std::string() : " client=" + r.client) +
       " fsync=" + (r.fsync.empty() ? "-" : r.fsync) + " records=" + std::to_string(r.records) +
       " secs=" + fmt("%.3f", r.secs) + " rps=" + fmt("%.1f", r.records / secs) +
       " mbps=" + fmt("%.2f", r.records * double(record_bytes) / 1e6 / secs) +

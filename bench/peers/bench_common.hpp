@@ -139,7 +139,8 @@ run_latency(const options& opts, record_generator& gen,
 struct run_result {
   std::string system, tier, fsync;
   bench_mode mode = bench_mode::throughput;
-  int batch = 1; ///< records per request in throughput mode; > 1 is printed as batch=N
+  int batch = 1;      ///< records per request in throughput mode; > 1 is printed as batch=N
+  std::string client; ///< which client library, when a system has several; printed as client=X
   uint64_t records = 0;
   double secs = 0;
   uint64_t readback_records = 0;

@@ -179,6 +179,18 @@ TEST(ResultLine, BatchedThroughputNamesItsBatchSize) {
   EXPECT_EQ(format_result_line(r).find("batch="), std::string::npos);
 }
 
+TEST(ResultLine, AClientNameIsPrintedOnlyWhenSet) {
+  run_result r;
+  r.system = "pinpipe";
+  r.tier = "durable";
+  r.mode = bench_mode::latency;
+  r.client = "inline";
+  EXPECT_NE(format_result_line(r).find(" mode=latency client=inline fsync=- "), std::string::npos)
+      << format_result_line(r);
+  r.client.clear();
+  EXPECT_EQ(format_result_line(r).find("client="), std::string::npos);
+}
+
 TEST(ResultLine, LatencyLineAddsPercentilesAndFailedCheck) {
   run_result r;
   r.system = "nats";
