@@ -203,6 +203,7 @@ result<std::shared_ptr<segment>> segment::recover_active(const std::string& pdir
   seg->size_ = out->valid_end;
   seg->prealloc_end_ = seg->claimed_end_ = out->valid_end;
   seg->written_end_ = out->valid_end;
+  seg->synced_end_ = out->valid_end; // recovered data counts as synced: no giant first commit
   seg->next_ = offset_t{out->next_offset};
   seg->created_ms_ = now_ms();
   if (auto st = seg->oindex_.reset(std::move(oe)); !st) return st;
@@ -272,7 +273,7 @@ status segment::append(const std::string& batch, const format::batch_header& h) 
     pre_cv_.wait(lk, [&] { return claimed_end_ == prealloc_end_ || end <= prealloc_end_; });
     if (end > prealloc_end_) prealloc_end_ = claimed_end_ = end; // plain append
     want_more = prealloc_end_ < end + settings_.prealloc_ahead / 2 &&
-                prealloc_end_ < settings_.segment_bytes;
+                prealloc_end_ < settings_.segment_bytes && small_commits();
   }
   if (auto st = file_.pwrite_all(batch.data(), batch.size(), size_); !st) return st;
   std::vector<offset_entry> oe;
@@ -318,7 +319,7 @@ bool segment::preallocate_step() {
     claimed_end_ = prealloc_end_;
     const int64_t w = written_end_.load(std::memory_order_acquire);
     more = st.ok() && !sealed_ && prealloc_end_ < w + settings_.prealloc_ahead &&
-           prealloc_end_ < settings_.segment_bytes;
+           prealloc_end_ < settings_.segment_bytes && small_commits();
   }
   pre_cv_.notify_all();
   if (st.ok()) st = file_.datasync();
@@ -327,6 +328,27 @@ bool segment::preallocate_step() {
     return false;
   }
   return more;
+}
+
+status segment::datasync() {
+  const int64_t end = written_end_.load(std::memory_order_acquire);
+  auto st = file_.datasync();
+  if (st) {
+    // One syncer at a time in practice (the partition's committer); a race only blurs
+    // the average.
+    const int64_t covered = std::max<int64_t>(0, end - synced_end_.exchange(end));
+    const int64_t avg = commit_bytes_.load(std::memory_order_relaxed);
+    commit_bytes_.store(avg - avg / 8 + covered / 8, std::memory_order_relaxed);
+  }
+  return st;
+}
+
+bool segment::small_commits() const {
+  const int64_t max = settings_.prealloc_max_commit;
+  return commit_bytes_.load(std::memory_order_relaxed) < max &&
+         written_end_.load(std::memory_order_acquire) -
+                 synced_end_.load(std::memory_order_relaxed) <
+             4 * max;
 }
 
 int64_t segment::preallocated_end() const {

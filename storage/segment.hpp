@@ -38,6 +38,12 @@ struct segment_settings {
   int64_t prealloc_piece = 1LL << 20;  ///< zero-filled and fdatasynced at a time
   int64_t segment_bytes = 128LL << 20; ///< no preallocation past this size
   preallocator* pre = nullptr;         ///< does the zero-filling (none: no preallocation)
+  /// Zero-fill only while the fsyncs are small: on average under this many bytes each,
+  /// and no more than 4x this written since the last one. A small fsync over zero-filled
+  /// blocks skips writing the inode; a large one pays more for writing its bytes twice
+  /// (zeros, then data) than that saves, and writes that are not fsynced (acks=1) gain
+  /// nothing from it.
+  int64_t prealloc_max_commit = 16LL << 10;
 };
 
 class segment : public std::enable_shared_from_this<segment> {
@@ -69,7 +75,8 @@ public:
   status append(const std::string& batch, const format::batch_header& h);
   /// Closes the segment for appends: cut the preallocated tail, final time index entry, fsync.
   status seal();
-  status datasync() const { return file_.datasync(); }
+  /// fdatasync; also measures how many bytes the fsyncs cover (the preallocation rule).
+  status datasync();
   status remove_files();
   /// Zero-fills and fdatasyncs one piece ahead of the write position (preallocator
   /// thread, no partition lock). True when more is wanted.
@@ -117,6 +124,10 @@ private:
   int64_t claimed_end_ = 0;  ///< > prealloc_end_ while a piece is being filled (pre_mtx_)
   bool sealed_ = false;      ///< (pre_mtx_)
   std::atomic<int64_t> written_end_{0};
+  std::atomic<int64_t> synced_end_{0};   ///< written_end_ as of the last datasync()
+  std::atomic<int64_t> commit_bytes_{0}; ///< moving average of the bytes each datasync covered
+  /// The preallocation rule of segment_settings::prealloc_max_commit.
+  bool small_commits() const;
   int64_t max_ts_ = -1;
   int64_t created_ms_ = 0;
   int64_t bytes_since_index_ = 0;

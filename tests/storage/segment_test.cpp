@@ -69,6 +69,34 @@ TEST_F(Segments, ActiveSegmentIsZeroFilledAheadAndClosedOnesAreCutToTheirData) {
   EXPECT_LT(data_before_roll, 64 * 1024);
 }
 
+// Zero-filling ahead pays only for small fsyncs (segment_settings::prealloc_max_commit):
+// with acks=all and small batches the file runs megabytes ahead of the data; with large
+// acks=all batches, or with writes that are never fsynced, it stops, and the file ends
+// where the data ends.
+TEST_F(Segments, ZeroFillFollowsSmallFsyncsAndStopsForLargeOnesAndUnsyncedWrites) {
+  topic_config tc;
+  tc.segment_bytes = 64LL << 20;
+  for (const char* t : {"small", "large", "unsynced"})
+    create(t, tc);
+  for (int i = 0; i < 200; ++i)
+    ASSERT_TRUE(produce_values(*log_, "small", 0, {std::string(300, 's')}, acks::all).st.ok());
+  const std::vector<std::string> big(64, std::string(2000, 'b')); // ~128 KiB per request
+  for (int i = 0; i < 48; ++i) {
+    ASSERT_TRUE(produce_values(*log_, "large", 0, big, acks::all).st.ok());
+    ASSERT_TRUE(produce_values(*log_, "unsynced", 0, big, acks::leader).st.ok());
+  }
+  const auto small_seg = files("small", ".log").at(0);
+  EXPECT_TRUE(wait_for_file_size(small_seg, 3u << 20)) // zero-filled ahead
+      << std::filesystem::file_size(small_seg) << " bytes for " << info("small").size_bytes;
+  std::this_thread::sleep_for(std::chrono::milliseconds(300)); // let the preallocator idle
+  for (const char* t : {"large", "unsynced"}) {
+    const auto seg = files(t, ".log").at(0);
+    const auto data = static_cast<uintmax_t>(info(t).size_bytes);
+    EXPECT_GT(data, 5u << 20) << t;
+    EXPECT_EQ(std::filesystem::file_size(seg), data) << t << ": a zero-filled tail is left";
+  }
+}
+
 TEST_F(Segments, ABatchLargerThanTheSegmentSizeGetsASegmentOfItsOwn) {
   topic_config tc;
   tc.segment_bytes = 2048;
