@@ -139,15 +139,12 @@ int fail(const std::string& what) {
   return 2;
 }
 
-/// Set from --inline-client before any connection is made.
-bool inline_client = false;
-
-result<std::unique_ptr<transport::client>> connect(const std::string& endpoint,
-                                                   const std::string& name) {
+result<std::unique_ptr<transport::client>>
+connect(const extra_flags& x, const std::string& endpoint, const std::string& name) {
   transport::client_options co;
   co.endpoint = endpoint;
   co.name = name;
-  co.inline_io = inline_client;
+  co.inline_io = x.inline_client;
   return transport::client::connect(co);
 }
 
@@ -374,7 +371,7 @@ int suite_run(const bench::options& o, const extra_flags& x, const std::string& 
               bench::node_process* node) {
   const bool durable = o.tier == "durable";
   const int8_t acks = durable ? -1 : 1;
-  auto c = connect(endpoint, "pinpipe_bench");
+  auto c = connect(x, endpoint, "pinpipe_bench");
   if (!c) return fail(c.error().to_string());
   const std::string topic =
       o.stream.empty() ? "bench-" + std::string(bench::to_string(o.mode)) : o.stream;
@@ -449,7 +446,7 @@ int matrix_run(const extra_flags& x, const std::string& endpoint, bench::node_pr
       for (int batch : {1, 16, 256}) {
         const std::string topic = "matrix-" + std::to_string(++case_no);
         {
-          auto c = connect(endpoint, "matrix-setup");
+          auto c = connect(x, endpoint, "matrix-setup");
           if (!c) return fail(c.error().to_string());
           if (auto st = create_topic(**c, topic); !st) return fail(st.to_string());
         }
@@ -462,7 +459,7 @@ int matrix_run(const extra_flags& x, const std::string& endpoint, bench::node_pr
         std::vector<std::thread> ts;
         for (int t = 0; t < conns; ++t)
           ts.emplace_back([&, t] {
-            auto c = connect(endpoint, "matrix-" + std::to_string(t));
+            auto c = connect(x, endpoint, "matrix-" + std::to_string(t));
             if (!c) {
               failed = true;
               return;
@@ -497,7 +494,7 @@ int matrix_run(const extra_flags& x, const std::string& endpoint, bench::node_pr
           std::fprintf(stderr, "matrix case %d failed: %s\n", case_no, first_error.c_str());
           return 2;
         }
-        auto c = connect(endpoint, "matrix-check");
+        auto c = connect(x, endpoint, "matrix-check");
         auto hw = c ? high_watermark(**c, topic) : result<int64_t>(c.error());
         const bool ok = hw && static_cast<uint64_t>(*hw) == acked.load();
         if (!ok) rc = 1;
@@ -550,7 +547,7 @@ int restart_run(const extra_flags& x, const std::string& work_dir) {
   ns.log_lines = x.log_lines;
   bench::node_process node(ns);
   if (auto st = node.start(); !st) return fail(st.to_string());
-  auto c = connect(node.endpoint(), "restart-writer");
+  auto c = connect(x, node.endpoint(), "restart-writer");
   if (!c) return fail(c.error().to_string());
   const std::string topic = "restart";
   if (auto st = create_topic(**c, topic); !st) return fail(st.to_string());
@@ -570,7 +567,7 @@ int restart_run(const extra_flags& x, const std::string& work_dir) {
   if (auto st = node.start(120); !st) return fail("restart: " + st.to_string());
   const double ready_ms = node.start_ms();
   // Ready = the node answers a fetch at the end of the log.
-  auto c2 = connect(node.endpoint(), "restart-reader");
+  auto c2 = connect(x, node.endpoint(), "restart-reader");
   if (!c2) return fail(c2.error().to_string());
   auto hw = high_watermark(**c2, topic);
   if (!hw) return fail("after restart: " + hw.error().to_string());
@@ -601,7 +598,6 @@ int main(int argc, char** argv) {
   extra_flags x;
   auto rest = split_args(argc, argv, x);
   if (!rest) return fail(rest.error().message() + "\n" + extra_usage);
-  inline_client = x.inline_client;
   auto parsed = bench::parse_options(static_cast<int>(rest->size()), rest->data());
   if (!parsed) {
     std::fprintf(stderr, "%s\n%s\n", parsed.error().message().c_str(), extra_usage);

@@ -16,20 +16,13 @@ result<std::string> read_all(const io::file& f) {
   return s;
 }
 
-void put_offset(char* p, const offset_entry& e) {
+void put(char* p, const offset_entry& e) {
   std::memcpy(p, &e.rel, 4);
   std::memcpy(p + 4, &e.pos, 4);
 }
-void put_time(char* p, const time_entry& e) {
+void put(char* p, const time_entry& e) {
   std::memcpy(p, &e.ts, 8);
   std::memcpy(p + 8, &e.rel, 4);
-}
-
-void put(char* p, const offset_entry& e) {
-  put_offset(p, e);
-}
-void put(char* p, const time_entry& e) {
-  put_time(p, e);
 }
 
 /// Writes entries[written, end) at their place in `f`; advances `written` on success.

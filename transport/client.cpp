@@ -11,7 +11,6 @@ namespace pinpipe::transport {
 
 namespace {
 constexpr int inline_connect_timeout_ms = 5000;
-constexpr int inline_send_timeout_ms = 30000;
 } // namespace
 
 /// Either a libzmq DEALER (its own context and I/O thread) or, with inline_io, a ZMTP
@@ -74,7 +73,7 @@ status client::send_raw(const std::string& bytes) {
     if (!conn->is_open()) {
       if (auto st = conn->open(opts_.endpoint, inline_connect_timeout_ms); !st) return st;
     }
-    return conn->send(bytes, inline_send_timeout_ms);
+    return conn->send(bytes);
   }
   try {
     if (!impl_->sock->send(zmq::buffer(bytes), zmq::send_flags::dontwait))
@@ -87,7 +86,7 @@ status client::send_raw(const std::string& bytes) {
 }
 
 status client::flush() {
-  if (impl_->conn) return impl_->conn->flush(inline_send_timeout_ms);
+  if (impl_->conn) return impl_->conn->flush();
   return {};
 }
 

@@ -335,19 +335,18 @@ status connection::write_all(std::string_view bytes, int timeout_ms) {
   return {};
 }
 
-status connection::send(std::string_view body, int timeout_ms) {
+status connection::send(std::string_view body) {
   if (fd_ < 0) return {errc::unavailable, "not connected to " + endpoint_};
   append_frame(out_, 0, body);
-  flush_timeout_ms_ = timeout_ms;
-  return out_.size() >= send_batch_bytes ? flush(timeout_ms) : status{};
+  return out_.size() >= send_batch_bytes ? flush() : status{};
 }
 
-status connection::flush(int timeout_ms) {
+status connection::flush() {
   if (out_.empty()) return {};
   if (fd_ < 0) return {errc::unavailable, "not connected to " + endpoint_};
   std::string bytes;
   bytes.swap(out_);
-  if (auto st = write_all(bytes, timeout_ms); !st) {
+  if (auto st = write_all(bytes, write_timeout_ms); !st) {
     if (st.code() == errc::unavailable) close();
     return st;
   }
@@ -356,7 +355,7 @@ status connection::flush(int timeout_ms) {
 
 status connection::receive(int timeout_ms, const std::function<void(std::string_view)>& fn) {
   if (fd_ < 0) return {errc::unavailable, "not connected to " + endpoint_};
-  if (auto st = flush(flush_timeout_ms_); !st) return st;
+  if (auto st = flush(); !st) return st;
   const auto deadline = clock::now() + std::chrono::milliseconds(timeout_ms);
   bool tried_read = false;
   for (;;) {

@@ -46,11 +46,11 @@ public:
   /// Queues one single-part message. Queued messages are written together by flush(),
   /// which receive() calls first and send() calls once `send_batch_bytes` are waiting: a
   /// burst of small requests leaves in one system call.
-  status send(std::string_view body, int timeout_ms);
+  status send(std::string_view body);
   /// Writes every queued message. Blocks (reading incoming bytes into the receive buffer
   /// meanwhile, so neither side can stall the other) until the kernel took every byte, or
-  /// timeout_ms passed (errc::timeout); errc::unavailable when the connection broke.
-  status flush(int timeout_ms);
+  /// write_timeout_ms passed (errc::timeout); errc::unavailable when the connection broke.
+  status flush();
   /// Flushes, then hands the next message's body to `fn` (valid during the call). Waits
   /// up to timeout_ms for it: 0 = only what is buffered or readable without blocking.
   /// errc::timeout when none came; errc::unavailable when the connection broke or the
@@ -58,6 +58,7 @@ public:
   status receive(int timeout_ms, const std::function<void(std::string_view)>& fn);
 
   static constexpr size_t send_batch_bytes = 256 << 10;
+  static constexpr int write_timeout_ms = 30000;
 
 private:
   enum class frame_result { none, frame, broken };
@@ -79,7 +80,6 @@ private:
   std::unique_ptr<char[]> in_; ///< received bytes; [pos_, len_) not yet consumed
   size_t cap_ = 0, pos_ = 0, len_ = 0;
   std::string out_; ///< queued frames, not yet written
-  int flush_timeout_ms_ = 30000;
 };
 
 /// "tcp://HOST:PORT" -> host and port; errc::invalid_argument naming the problem.

@@ -11,30 +11,12 @@
 #include <gtest/gtest.h>
 
 #include "messages/codec.hpp"
+#include "tests/transport/echo_util.hpp"
 
 namespace pinpipe::transport {
 namespace {
 
-namespace m = pinpipe::messages;
-
-// Replies with an error_response whose message is the request's payload reversed, so a
-// reply can be matched to its request by content as well as by correlation id.
-m::envelope echo_of(const m::envelope& req) {
-  std::string rev(req.payload.data.rbegin(), req.payload.data.rend());
-  return m::make_envelope(m::error_response{m::protocol_version, errc::ok, rev}, 0, "echo");
-}
-
-m::envelope request_with(const std::string& text) {
-  m::envelope env;
-  env.type = m::msg_type::list_topics_request;
-  env.payload.data = text;
-  return env;
-}
-
-std::string reply_text(const m::envelope& env) {
-  auto r = m::decode_payload<m::error_response>(env.payload.data);
-  return r ? r->message : "<undecodable>";
-}
+using namespace pinpipe::transport::test; // echo_of, request_with, reply_text, local_options
 
 std::unique_ptr<client> connect_to(const server& s, const std::string& key = {}) {
   client_options o;
@@ -43,13 +25,6 @@ std::unique_ptr<client> connect_to(const server& s, const std::string& key = {})
   auto c = client::connect(o);
   EXPECT_TRUE(c.ok());
   return std::move(*c);
-}
-
-server_options local_options() {
-  server_options o;
-  o.endpoint = "tcp://127.0.0.1:0";
-  o.poll_timeout_ms = 20;
-  return o;
 }
 
 TEST(Transport, RequestGetsItsResponseWithTheSameCorrelationId) {

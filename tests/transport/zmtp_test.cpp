@@ -18,36 +18,12 @@
 #include <zmq_addon.hpp>
 
 #include "messages/codec.hpp"
+#include "tests/transport/echo_util.hpp"
 
 namespace pinpipe::transport {
 namespace {
 
-namespace m = pinpipe::messages;
-
-m::envelope echo_of(const m::envelope& req) {
-  std::string rev(req.payload.data.rbegin(), req.payload.data.rend());
-  return m::make_envelope(m::error_response{m::protocol_version, errc::ok, rev}, 0, "echo");
-}
-
-m::envelope request_with(const std::string& text, uint64_t id) {
-  m::envelope env;
-  env.type = m::msg_type::list_topics_request;
-  env.payload.data = text;
-  env.correlation_id = id;
-  return env;
-}
-
-std::string reply_text(const m::envelope& env) {
-  auto r = m::decode_payload<m::error_response>(env.payload.data);
-  return r ? r->message : "<undecodable>";
-}
-
-server_options local_options(const std::string& endpoint = "tcp://127.0.0.1:0") {
-  server_options o;
-  o.endpoint = endpoint;
-  o.poll_timeout_ms = 20;
-  return o;
-}
+using namespace pinpipe::transport::test; // echo_of, request_with, reply_text, local_options
 
 result<std::unique_ptr<client>> inline_client(const std::string& endpoint) {
   client_options o;
