@@ -1,4 +1,4 @@
-// Writing a query's outputs: the CSV file (RFC 4180, LF, null = empty field, temp + rename)
+// Writing a query's outputs: the CSV file (RFC 4180, LF, null = empty field, written atomically)
 // and the warehouse table of the same name (drop, create typed, insert; one transaction).
 #include <cerrno>
 #include <cstdio>
@@ -9,6 +9,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "common/csv.hpp"
+#include "common/file_write.hpp"
 #include "pipeline/batch/queries.hpp"
 #include "pipeline/batch/sqlite_util.hpp"
 
@@ -16,19 +18,7 @@ namespace pinpipe::batch {
 namespace {
 
 void append_field(std::string& out, const std::optional<std::string>& v) {
-  if (!v) return; // null: empty, unquoted
-  const std::string& s = *v;
-  bool quote = s.empty() || s.find_first_of(",\"\r\n") != std::string::npos;
-  if (!quote) {
-    out += s;
-    return;
-  }
-  out += '"';
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
+  if (v) csv::append_field(out, *v, /*quote_empty=*/true); // null: empty, unquoted
 }
 
 bool valid_name(const std::string& n) {
@@ -36,34 +26,6 @@ bool valid_name(const std::string& n) {
   for (char c : n)
     if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
   return true;
-}
-
-status write_file_atomically(const std::string& path, const std::string& data) {
-  const std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return {errc::io_error, "cannot create " + tmp + ": " + std::strerror(errno)};
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int e = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return {e == ENOSPC ? errc::disk_full : errc::io_error,
-              "cannot write " + tmp + ": " + std::strerror(e)};
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    ::unlink(tmp.c_str());
-    return {errc::io_error, "cannot flush " + tmp + ": " + std::strerror(errno)};
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    return {errc::io_error, "cannot rename " + tmp + " to " + path + ": " + std::strerror(errno)};
-  }
-  return {};
 }
 
 status replace_table(sqlite3* db, const query_output& out) {
@@ -147,7 +109,7 @@ status write_outputs(sqlite3* db, const std::string& results_dir, const query_ou
   if (ec)
     return {errc::io_error, "cannot create results directory " + results_dir + ": " + ec.message()};
   const std::string path = (std::filesystem::path(results_dir) / (out.name + ".csv")).string();
-  if (auto st = write_file_atomically(path, to_csv(out)); !st) return st;
+  if (auto st = files::write_file_atomic(path, to_csv(out)); !st) return st;
   return replace_table(db, out);
 }
 

@@ -1,5 +1,7 @@
 #include "pipeline/emulator/manifest.hpp"
 
+#include "common/csv.hpp"
+
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -27,16 +29,6 @@ int64_t last_event(const std::string& path) {
 }
 } // namespace
 
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
 result<std::unique_ptr<manifest_writer>> manifest_writer::open(const std::string& path) {
   std::error_code ec;
   const std::filesystem::path p(path);
@@ -61,8 +53,8 @@ manifest_writer::~manifest_writer() {
 status manifest_writer::append(int64_t event, int64_t key, const std::string& destination,
                                const sent_record& r) {
   const std::string line = std::to_string(event) + "," + std::to_string(key) + "," +
-                           csv_field(destination) + "," + std::to_string(r.partition.get()) + "," +
-                           csv_field(r.position) + "\n";
+                           csv::field(destination) + "," + std::to_string(r.partition.get()) + "," +
+                           csv::field(r.position) + "\n";
   if (std::fputs(line.c_str(), file_) < 0)
     return {errc::io_error, "cannot append to emulator manifest " + path_};
   if (event >= next_event_) next_event_ = event + 1;

@@ -42,7 +42,4 @@ private:
   int64_t next_event_;
 };
 
-/// One CSV field with RFC 4180 quoting when it holds a comma, quote or line break.
-std::string csv_field(const std::string& s);
-
 } // namespace pinpipe::emulator

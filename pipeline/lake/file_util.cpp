@@ -10,13 +10,6 @@
 
 namespace pinpipe::lake::fs {
 
-status errno_status(const std::string& what, const std::string& path, int err) {
-  if (err == ENOSPC || err == EDQUOT)
-    return {errc::disk_full, what + " '" + path + "' failed: " + std::strerror(err) +
-                                 "; free disk space and restart the connector"};
-  return {errc::io_error, what + " '" + path + "' failed: " + std::strerror(err)};
-}
-
 bool is_directory(const std::string& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
@@ -46,16 +39,6 @@ result<std::vector<dir_entry>> list_dir(const std::string& path) {
   return out;
 }
 
-status fsync_dir(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return errno_status("opening directory", path, errno);
-  int rc = ::fsync(fd);
-  int err = errno;
-  ::close(fd);
-  if (rc != 0) return errno_status("fsync of directory", path, err);
-  return {};
-}
-
 status make_dirs(const std::string& path) {
   if (path.empty() || is_directory(path)) return {};
   auto slash = path.find_last_of('/');
@@ -65,41 +48,6 @@ status make_dirs(const std::string& path) {
   if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST)
     return errno_status("creating directory", path, errno);
   return fsync_dir(parent);
-}
-
-namespace {
-
-status write_all(int fd, const std::string& path, const std::string& data) {
-  const char* p = data.data();
-  size_t left = data.size();
-  while (left > 0) {
-    ssize_t n = ::write(fd, p, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return errno_status("writing", path, errno);
-    }
-    p += n;
-    left -= static_cast<size_t>(n);
-  }
-  return {};
-}
-
-} // namespace
-
-status write_file_atomic(const std::string& dir, const std::string& tmp_path,
-                         const std::string& final_path, const std::string& data) {
-  int fd = ::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return errno_status("creating", tmp_path, errno);
-  status st = write_all(fd, tmp_path, data);
-  if (st.ok() && ::fsync(fd) != 0) st = errno_status("fsync of", tmp_path, errno);
-  if (::close(fd) != 0 && st.ok()) st = errno_status("closing", tmp_path, errno);
-  if (st.ok() && ::rename(tmp_path.c_str(), final_path.c_str()) != 0)
-    st = errno_status("renaming to '" + final_path + "'", tmp_path, errno);
-  if (!st.ok()) {
-    ::unlink(tmp_path.c_str());
-    return st;
-  }
-  return fsync_dir(dir);
 }
 
 status read_file(const std::string& path, std::string& out) {

@@ -86,8 +86,8 @@ status lake_writer::write_object(const std::string& topic, int32_t partition, pa
     ps.dir_exists = true;
   }
   std::string name = object_file_name(topic, partition, ps.start_offset);
-  if (auto st = fs::write_file_atomic(ps.dir, ps.dir + "/" + temp_file_name(name),
-                                      ps.dir + "/" + name, ps.buf);
+  if (auto st = files::write_file_atomic(ps.dir + "/" + name, ps.buf,
+                                         ps.dir + "/" + temp_file_name(name));
       !st.ok())
     return st;
   ++objects_written_;
