@@ -130,6 +130,9 @@ status pipeline_runtime::impl::start() {
     g.api_keys = cfg.gateway.api_keys;
     g.max_record_bytes = cfg.gateway.max_record_bytes;
     g.max_request_bytes = cfg.gateway.max_request_bytes;
+    g.max_header_bytes = cfg.gateway.max_header_bytes;
+    g.header_timeout_ms = cfg.gateway.header_timeout_ms;
+    g.max_buffered_body_bytes = cfg.gateway.max_buffered_body_bytes;
     g.threads = static_cast<int>(cfg.gateway.threads); // validated: 1..1024
     g.default_shards = cfg.pipeline.stream_shards;
     auto gw = spawn_gateway(*sys, log, g);

@@ -55,6 +55,10 @@ std::vector<field> fields(config& c) {
       {"gateway", "api_keys", kind::string_list, rule::any, &c.gateway.api_keys},
       {"gateway", "max_record_bytes", kind::i64, rule::positive, &c.gateway.max_record_bytes},
       {"gateway", "max_request_bytes", kind::i64, rule::positive, &c.gateway.max_request_bytes},
+      {"gateway", "max_header_bytes", kind::i64, rule::positive, &c.gateway.max_header_bytes},
+      {"gateway", "header_timeout_ms", kind::i64, rule::positive, &c.gateway.header_timeout_ms},
+      {"gateway", "max_buffered_body_bytes", kind::i64, rule::positive,
+       &c.gateway.max_buffered_body_bytes},
       {"gateway", "threads", kind::i64, rule::positive, &c.gateway.threads},
       {"connector", "flush_size", kind::i64, rule::positive, &c.connector.flush_size},
       {"connector", "rotate_interval_ms", kind::i64, rule::positive,
@@ -356,6 +360,15 @@ status validate(const config& c) {
   if (c.gateway.threads > 1024)
     return bad("gateway", "threads",
                "expected 1..1024 worker threads, got " + std::to_string(c.gateway.threads));
+  if (c.gateway.max_header_bytes < 1024)
+    return bad("gateway", "max_header_bytes",
+               "expected at least 1024 bytes, got " + std::to_string(c.gateway.max_header_bytes));
+  if (c.gateway.max_buffered_body_bytes < c.gateway.max_request_bytes)
+    return bad("gateway", "max_buffered_body_bytes",
+               "expected at least max_request_bytes (" +
+                   std::to_string(c.gateway.max_request_bytes) + "), got " +
+                   std::to_string(c.gateway.max_buffered_body_bytes) +
+                   ": a request of the maximum size could never be buffered");
   std::istringstream cron(c.scheduler.schedule);
   int parts = 0;
   for (std::string p; cron >> p;)

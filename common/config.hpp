@@ -59,6 +59,9 @@ struct gateway_section {
   std::vector<std::string> api_keys;
   int64_t max_record_bytes = 1 << 20;
   int64_t max_request_bytes = 10 << 20;
+  int64_t max_header_bytes = 64 * 1024;          ///< request line + headers; 431 beyond
+  int64_t header_timeout_ms = 10000;             ///< complete head after its first byte; 408
+  int64_t max_buffered_body_bytes = 256LL << 20; ///< bodies buffered, all connections; 503
   /// Worker threads = requests handled at once. An acks=all produce holds its worker until
   /// the fsync, so this bounds how many producers share one group commit.
   int64_t threads = 32;

@@ -158,11 +158,15 @@ reply gateway::impl::rejected(const http_request& req, int status) {
   if (status == 500) return rest_error(50001, "internal error while serving the request");
   reply r = status == 413 ? rest_error(413, "request body is over the limit of " +
                                                 std::to_string(opt.max_request_bytes) + " bytes")
-                          : rest_error(status, "HTTP " + std::to_string(status) + " for " +
-                                                   req.method + " " + req.path);
+                          : rest_error(status, !req.error.empty()
+                                                   ? req.error
+                                                   : "HTTP " + std::to_string(status) + " for " +
+                                                         req.method + " " + req.path);
   if (req.has_header("X-Amz-Target") || req.path.find("/streams") != std::string::npos) {
     r = kinesis_error(status == 413 ? "ValidationException" : "InvalidArgumentException",
-                      "HTTP " + std::to_string(status) + ": request rejected", status);
+                      "HTTP " + std::to_string(status) + ": " +
+                          (req.error.empty() ? "request rejected" : req.error),
+                      status);
   }
   return r;
 }
@@ -189,6 +193,9 @@ status gateway::start() {
   so.threads = o.threads;
   so.max_request_bytes = o.max_request_bytes;
   so.keep_alive_timeout_s = 5;
+  so.max_header_bytes = o.max_header_bytes;
+  so.header_timeout_ms = o.header_timeout_ms;
+  so.max_buffered_body_bytes = o.max_buffered_body_bytes;
   auto srv = std::make_unique<http_server>(
       so, [this](const http_request& req) { return impl_->serve(req); },
       [this](const http_request& req, int st) { return impl_->rejected(req, st); });

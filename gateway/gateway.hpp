@@ -33,6 +33,12 @@ struct gateway_options {
   int64_t max_request_bytes = 10 << 20;
   int32_t default_shards = 5; ///< CreateStream / POST /streams/{name} without a count
   int threads = 8;            ///< worker threads = requests handled at the same time
+  /// HTTP limits (see http_server.hpp): request line + headers (431 beyond), time for a
+  /// complete head after its first byte (408 after), request-body bytes buffered over all
+  /// connections (503 + Retry-After beyond; must be >= max_request_bytes).
+  int64_t max_header_bytes = 64 * 1024;
+  int64_t header_timeout_ms = 10000;
+  int64_t max_buffered_body_bytes = 256LL << 20;
 };
 
 /// Counters for the status view.

@@ -12,81 +12,10 @@
 
 #include "gateway/http_server.hpp"
 #include "tests/gateway/gateway_fixture.hpp"
+#include "tests/gateway/http_raw_client.hpp"
 
 namespace pinpipe::gateway::test {
 namespace {
-
-struct raw_response {
-  int status = 0;
-  std::string head;
-  std::string body;
-};
-
-// One plain TCP connection to the gateway.
-class raw_conn {
-public:
-  explicit raw_conn(int port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    timeval tv{5, 0};
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    int yes = 1;
-    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  }
-  ~raw_conn() { ::close(fd_); }
-  bool connected() const { return connected_; }
-  bool send(const std::string& s) {
-    size_t off = 0;
-    while (off < s.size()) {
-      ssize_t w = ::send(fd_, s.data() + off, s.size() - off, MSG_NOSIGNAL);
-      if (w <= 0) return false;
-      off += static_cast<size_t>(w);
-    }
-    return true;
-  }
-  /// One response (Content-Length framed); status 0 when the connection closed or timed out.
-  raw_response read() {
-    raw_response r;
-    for (;;) {
-      auto end = buf_.find("\r\n\r\n");
-      if (end != std::string::npos) {
-        r.head = buf_.substr(0, end);
-        size_t len = 0;
-        auto p = lower(r.head).find("content-length:");
-        if (p != std::string::npos) len = std::strtoul(r.head.c_str() + p + 15, nullptr, 10);
-        if (buf_.size() >= end + 4 + len) {
-          r.status = std::atoi(r.head.c_str() + 9);
-          r.body = buf_.substr(end + 4, len);
-          buf_.erase(0, end + 4 + len);
-          return r;
-        }
-      }
-      char tmp[8192];
-      ssize_t n = ::recv(fd_, tmp, sizeof tmp, 0);
-      if (n <= 0) return raw_response{};
-      buf_.append(tmp, static_cast<size_t>(n));
-    }
-  }
-  /// True when the server closed the connection (recv returns 0) within the timeout.
-  bool closed_by_server() {
-    char tmp[256];
-    return ::recv(fd_, tmp, sizeof tmp, 0) == 0;
-  }
-  static std::string lower(std::string s) {
-    for (auto& c : s)
-      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-  }
-
-private:
-  int fd_ = -1;
-  bool connected_ = false;
-  std::string buf_;
-};
 
 std::string produce_request(const std::string& body, const std::string& extra_headers = "") {
   return "POST /topics/t1 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: " + std::string(k_json_v2) +
