@@ -6,6 +6,7 @@
 #include "actors/cleaner_actor.hpp"
 #include "actors/connector_actor.hpp"
 #include "actors/emulator_actor.hpp"
+#include "actors/errors.hpp"
 #include "actors/gateway_actor.hpp"
 #include "actors/scheduler_actor.hpp"
 #include "actors/sink_actor.hpp"
@@ -307,7 +308,7 @@ result<int64_t> pipeline_runtime::stream_lag() {
       self->request(im.sink, std::chrono::seconds(10), position_atom::value, name, p.id.get())
           .receive([&](int64_t pos) { lag += p.high_watermark.get() - pos; },
                    [&](caf::error& e) {
-                     err = status{errc::internal, im.sys->render(e)};
+                     err = from_caf_error(e, "asking the sink for " + name);
                    });
       if (!err.ok()) return err;
     }
@@ -322,7 +323,7 @@ result<int64_t> pipeline_runtime::flush_lake() {
   self->request(impl_->connector, std::chrono::seconds(120), flush_atom::value)
       .receive([&](int64_t objects) { out = objects; },
                [&](caf::error& err) {
-                 out = status{errc::internal, impl_->sys->render(err)};
+                 out = from_caf_error(err);
                });
   return out;
 }
@@ -334,7 +335,7 @@ result<run_outcome> pipeline_runtime::trigger_batch_run() {
   self->request(impl_->scheduler, std::chrono::seconds(3600), trigger_atom::value)
       .receive([&](run_outcome& r) { out = std::move(r); },
                [&](caf::error& err) {
-                 out = status{errc::internal, impl_->sys->render(err)};
+                 out = from_caf_error(err);
                });
   return out;
 }
@@ -346,7 +347,7 @@ result<std::vector<batch::run_record>> pipeline_runtime::runs() {
   self->request(impl_->scheduler, std::chrono::seconds(30), runs_atom::value)
       .receive([&](std::vector<batch::run_record>& r) { out = std::move(r); },
                [&](caf::error& err) {
-                 out = status{errc::internal, impl_->sys->render(err)};
+                 out = from_caf_error(err);
                });
   return out;
 }

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <thread>
 
+#include "actors/errors.hpp"
 #include "common/logging.hpp"
 
 namespace pinpipe::actors {
@@ -61,12 +62,12 @@ caf::behavior scheduler_fn(scheduler_ptr self, std::shared_ptr<batch::scheduler>
       },
       [=](trigger_atom) -> caf::result<run_outcome> {
         auto plan = self->state.sched->trigger_manual();
-        if (!plan) return caf::make_error(caf::sec::runtime_error, plan.error().to_string());
+        if (!plan) return to_caf_error(plan.error());
         return execute(self, *plan);
       },
       [=](runs_atom) -> caf::result<std::vector<batch::run_record>> {
         auto runs = self->state.sched->list_runs();
-        if (!runs) return caf::make_error(caf::sec::runtime_error, runs.error().to_string());
+        if (!runs) return to_caf_error(runs.error());
         return std::move(*runs);
       },
   };

@@ -1,5 +1,6 @@
 #include "actors/sink_actor.hpp"
 
+#include "actors/errors.hpp"
 #include "common/logging.hpp"
 
 namespace pinpipe::actors {
@@ -10,10 +11,6 @@ struct sink_state {
   actor_stats stats = named_stats("sink");
   std::shared_ptr<spdlog::logger> log = logging::get("sink");
 };
-
-caf::error to_caf_error(const status& st) {
-  return caf::make_error(caf::sec::runtime_error, st.to_string());
-}
 
 sink_actor::behavior_type sink(sink_actor::stateful_pointer<sink_state> self,
                                std::shared_ptr<warehouse::warehouse> wh) {

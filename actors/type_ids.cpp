@@ -1,9 +1,12 @@
 #include "actors/type_ids.hpp"
 
+#include "actors/errors.hpp"
+
 namespace pinpipe::actors {
 
 void register_message_types(caf::actor_system_config& cfg) {
   namespace m = pinpipe::messages;
+  add_errc_category(cfg);
   cfg.add_message_type<m::envelope>("pinpipe.envelope");
   cfg.add_message_type<m::error_response>("pinpipe.error_response");
   cfg.add_message_type<m::create_topic_request>("pinpipe.create_topic_request");
