@@ -150,6 +150,10 @@ status pipeline_runtime::impl::start() {
     c.writer.rotate_interval_ms = cfg.connector.rotate_interval_ms;
     connector = spawn_connector(*sys, log, c);
     stat_actors.push_back(connector);
+    g.max_json_depth = static_cast<int>(cfg.gateway.max_json_depth); // validated: 1..10000
+    g.max_consumer_instances = cfg.gateway.max_consumer_instances;
+    g.idempotency_window_ms = cfg.gateway.idempotency_window_s * 1000;
+    g.idempotency_keys_per_topic = cfg.gateway.idempotency_keys_per_topic;
   }
   if (opt.streams) {
     auto wh = warehouse::warehouse::open(paths.warehouse, uid);

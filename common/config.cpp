@@ -70,6 +70,13 @@ std::vector<field> fields(config& c) {
       {"scheduler", "retry_delay_s", kind::i32, rule::non_negative, &c.scheduler.retry_delay_s},
       {"emulator", "rate", kind::number, rule::non_negative, &c.emulator.rate},
       {"emulator", "events", kind::i64, rule::non_negative, &c.emulator.events},
+      {"gateway", "max_json_depth", kind::i64, rule::positive, &c.gateway.max_json_depth},
+      {"gateway", "max_consumer_instances", kind::i64, rule::positive,
+       &c.gateway.max_consumer_instances},
+      {"gateway", "idempotency_window_s", kind::i64, rule::positive,
+       &c.gateway.idempotency_window_s},
+      {"gateway", "idempotency_keys_per_topic", kind::i64, rule::positive,
+       &c.gateway.idempotency_keys_per_topic},
       {"emulator", "seed", kind::u64, rule::any, &c.emulator.seed},
       {"emulator", "key_min", kind::i64, rule::non_negative, &c.emulator.key_min},
       {"emulator", "key_max", kind::i64, rule::non_negative, &c.emulator.key_max},
@@ -390,6 +397,9 @@ result<config> parse(const std::string& text, const std::string& source_name) {
   config cfg = defaults();
   try {
     toml::table root = toml::parse(text, source_name);
+  if (c.gateway.max_json_depth > 10000)
+    return bad("gateway", "max_json_depth",
+               "expected 1..10000 levels, got " + std::to_string(c.gateway.max_json_depth));
     if (auto st = apply_table(cfg, root); !st) return st;
   } catch (const toml::parse_error& e) {
     const auto& b = e.source().begin;

@@ -76,6 +76,10 @@ struct connector_section {
 struct scheduler_section {
   std::string schedule = "0 0 * * *";
   std::string start_date; ///< YYYY-MM-DD; empty = today
+  int64_t max_json_depth = 64;               ///< deepest JSON nesting of any request body
+  int64_t max_consumer_instances = 1000;     ///< REST consumer instances alive at once
+  int64_t idempotency_window_s = 300;        ///< how long an Idempotency-Key is remembered
+  int64_t idempotency_keys_per_topic = 10000; ///< keys remembered per topic/stream
   int32_t retries = 1;
   int32_t retry_delay_s = 120;
 };

@@ -7,7 +7,9 @@
 #include <thread>
 
 #include "common/logging.hpp"
+#include "gateway/bad_request_log.hpp"
 #include "gateway/http_common.hpp"
+#include "gateway/idempotency.hpp"
 #include "gateway/kinesis.hpp"
 #include "gateway/rest_consumers.hpp"
 #include "gateway/rest_proxy.hpp"
@@ -67,27 +69,63 @@ reply forbidden(family f) {
   return rest_error(40301, "missing or wrong x-api-key header");
 }
 
+bool is_loopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0;
+}
+
+// For the log line: the start of a body or path, one line.
+std::string excerpt(const std::string& s, size_t max = 200) {
+  std::string out = s.substr(0, max);
+  for (auto& c : out) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  if (s.size() > max) out += "...";
+  return out;
+}
+
 } // namespace
+
+std::string exposure_warning(const gateway_options& opt) {
+  if (is_loopback(opt.host) || !opt.api_keys.empty()) return "";
+  return "gateway listens on " + opt.host +
+         ", beyond loopback, with no api_keys: anyone who can reach the port can produce, "
+         "consume and delete topics; set [gateway] api_keys or listen on 127.0.0.1";
+}
 
 struct gateway::impl {
   impl(storage::log_store& log, gateway_options o)
-      : log(log), opt(std::move(o)), rest(log, opt, ctr), consumers(log, opt),
-        kinesis(log, opt, ctr) {}
+      : log(log), opt(std::move(o)),
+        idempotency(opt.idempotency_window_ms, opt.idempotency_keys_per_topic),
+        rest(log, opt, ctr, idempotency), consumers(log, opt),
+        kinesis(log, opt, ctr, idempotency) {}
 
   reply dispatch(const http_request& req);
   reply serve(const http_request& req);
   reply rejected(const http_request& req, int status);
+  reply rejected_reply(const http_request& req, int status);
+  void count_rejected(const http_request& req, const reply& r);
 
   storage::log_store& log;
   gateway_options opt;
   counters ctr;
+  idempotency_cache idempotency;
   rest_proxy rest;
   consumer_registry consumers;
   kinesis_service kinesis;
   std::unique_ptr<http_server> server;
   int bound_port = -1;
   std::shared_ptr<spdlog::logger> logger = logging::get("gateway");
+  bad_request_log bad_log{logger};
 };
+
+// Every reply >= 400: counted by status (4xx also as bad_requests) and logged as a
+// rate-limited warning.
+void gateway::impl::count_rejected(const http_request& req, const reply& r) {
+  ctr.count_error(r.status);
+  if (r.status < 500) ++ctr.bad_requests;
+  bad_log.warn(r.status, req.method + " " + excerpt(req.path) + " -> " +
+                             std::to_string(r.status) + ": " + excerpt(r.body));
+}
 
 reply gateway::impl::dispatch(const http_request& req) {
   request_view rv{req, split_path(req.path), ""};
@@ -144,17 +182,19 @@ reply gateway::impl::dispatch(const http_request& req) {
 reply gateway::impl::serve(const http_request& req) {
   ++ctr.requests;
   reply r = dispatch(req);
-  if (r.status >= 400) {
-    ctr.count_error(r.status);
-    logger->debug("{} {} -> {}: {}", req.method, req.path, r.status, r.body);
-  }
+  if (r.status >= 400) count_rejected(req, r);
   return r;
 }
 
 // What the server answers itself (malformed request, body over the limit, PATCH/OPTIONS,
 // a handler that threw): the same envelopes as the routes.
 reply gateway::impl::rejected(const http_request& req, int status) {
-  ctr.count_error(status);
+  reply r = rejected_reply(req, status);
+  count_rejected(req, r);
+  return r;
+}
+
+reply gateway::impl::rejected_reply(const http_request& req, int status) {
   if (status == 500) return rest_error(50001, "internal error while serving the request");
   reply r = status == 413 ? rest_error(413, "request body is over the limit of " +
                                                 std::to_string(opt.max_request_bytes) + " bytes")
@@ -182,10 +222,14 @@ status gateway::start() {
   const auto& o = impl_->opt;
   if (impl_->server) return status{errc::invalid_request, "gateway already started"};
   if (o.threads < 1 || o.port < 0 || o.port > 65535 || o.max_record_bytes < 1 ||
-      o.max_request_bytes < o.max_record_bytes || o.default_shards < 1) {
+      o.max_request_bytes < o.max_record_bytes || o.default_shards < 1 ||
+      o.max_json_depth < 1 || o.max_consumer_instances < 1 || o.idempotency_window_ms < 1 ||
+      o.idempotency_keys_per_topic < 1) {
     return status{errc::invalid_config,
                   "gateway options: need threads >= 1, port 0..65535, max_record_bytes >= 1, "
-                  "max_request_bytes >= max_record_bytes, default_shards >= 1"};
+                  "max_request_bytes >= max_record_bytes, default_shards >= 1, "
+                  "max_json_depth >= 1, max_consumer_instances >= 1, idempotency window and "
+                  "keys >= 1"};
   }
   http_server_options so;
   so.host = o.host;
@@ -203,6 +247,7 @@ status gateway::start() {
   impl_->bound_port = srv->port();
   impl_->server = std::move(srv);
   impl_->logger->info("gateway listening on http://{}:{}", o.host, impl_->bound_port);
+  if (auto w = exposure_warning(o); !w.empty()) impl_->logger->warn("{}", w);
   return status::success();
 }
 
@@ -214,6 +259,7 @@ void gateway::stop() {
   if (!impl_ || !impl_->server) return;
   impl_->server->stop();
   impl_->server.reset();
+  impl_->bad_log.flush();
   impl_->logger->info("gateway on port {} stopped", impl_->bound_port);
 }
 
@@ -221,6 +267,9 @@ gateway_stats gateway::stats() const {
   gateway_stats st;
   st.requests = impl_->ctr.requests.load();
   st.records_produced = impl_->ctr.records_produced.load();
+  st.bad_requests = impl_->ctr.bad_requests.load();
+  st.log_lines_suppressed = impl_->bad_log.suppressed();
+  st.idempotent_replays = impl_->ctr.idempotent_replays.load();
   std::lock_guard<std::mutex> lock(impl_->ctr.errors_mu);
   st.errors_by_status = impl_->ctr.errors;
   return st;

@@ -39,6 +39,16 @@ struct gateway_options {
   int64_t max_header_bytes = 64 * 1024;
   int64_t header_timeout_ms = 10000;
   int64_t max_buffered_body_bytes = 256LL << 20;
+  /// Deepest array/object nesting accepted in any JSON body; deeper bodies get 400 before
+  /// anything parses them ([gateway] max_json_depth).
+  int max_json_depth = 64;
+  /// REST Proxy consumer instances alive at once; one more gets 429
+  /// ([gateway] max_consumer_instances).
+  int64_t max_consumer_instances = 1000;
+  /// Idempotency-Key replies kept per topic/stream: for this long ...
+  int64_t idempotency_window_ms = 300000;
+  /// ... and at most this many keys (the oldest is forgotten first).
+  int64_t idempotency_keys_per_topic = 10000;
 };
 
 /// Counters for the status view.
@@ -46,7 +56,14 @@ struct gateway_stats {
   int64_t requests = 0;
   int64_t records_produced = 0;            ///< records acknowledged (durable)
   std::map<int, int64_t> errors_by_status; ///< HTTP status (>= 400) -> count
+  int64_t bad_requests = 0;                ///< replies with a 4xx status (each one counted)
+  int64_t log_lines_suppressed = 0;        ///< bad-request warnings not written (rate limit)
+  int64_t idempotent_replays = 0;          ///< produces answered from the Idempotency-Key cache
 };
+
+/// The warning the gateway logs at start when it listens beyond loopback (any host but
+/// 127.x.x.x, ::1 or localhost) without api_keys, or "" when there is nothing to warn about.
+std::string exposure_warning(const gateway_options& opt);
 
 class gateway {
 public:

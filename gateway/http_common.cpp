@@ -38,11 +38,43 @@ std::string media_type(std::string_view v) {
   return out;
 }
 
-result<ojson> parse_json(std::string_view body) {
+bool json_depth_within(std::string_view text, int max_depth) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i; // the escaped character cannot end the string
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) return false;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return true;
+}
+
+std::string json_too_deep_message(int max_depth) {
+  return "request body nests JSON arrays/objects deeper than " + std::to_string(max_depth) +
+         " levels, the limit set by [gateway] max_json_depth; send a flatter document";
+}
+
+result<ojson> parse_json(std::string_view body, int max_depth) {
+  if (!json_depth_within(body, max_depth)) {
+    return status{errc::invalid_request, json_too_deep_message(max_depth)};
+  }
   try {
     return ojson::parse(body.begin(), body.end());
   } catch (const nlohmann::json::exception& e) {
-    return status{errc::malformed_message, e.what()};
+    return status{errc::malformed_message, std::string("request body is not JSON: ") + e.what()};
   }
 }
 

@@ -30,6 +30,8 @@ using ojson = nlohmann::ordered_json;
 struct counters {
   std::atomic<int64_t> requests{0};
   std::atomic<int64_t> records_produced{0};
+  std::atomic<int64_t> bad_requests{0};         ///< 4xx replies
+  std::atomic<int64_t> idempotent_replays{0};   ///< replies from the Idempotency-Key cache
   std::mutex errors_mu;
   std::map<int, int64_t> errors;
   void count_error(int status) {
@@ -54,8 +56,20 @@ struct request_view {
 /// Lower-cased media type of a Content-Type/Accept value without parameters.
 std::string media_type(std::string_view header_value);
 
-/// The body parsed as JSON (key order kept), or the parser's message.
-result<ojson> parse_json(std::string_view body);
+/// True when no array/object in `text` nests deeper than `max_depth` levels (`[]` is one
+/// level). A flat scan without recursion that skips string contents, so it is safe on any
+/// input; it does not check syntax (the parser does).
+bool json_depth_within(std::string_view text, int max_depth);
+
+/// The message of a body that nests deeper than `max_depth` (names the config key).
+std::string json_too_deep_message(int max_depth);
+
+/// The body parsed as JSON (key order kept), or an error whose message is complete and
+/// ready for a reply ("request body is not JSON: ..." or the nesting limit). The depth is
+/// checked first with json_depth_within, so nothing recursive ever sees a deeper document
+/// (nlohmann's dump() and destructor recurse per level). errc::invalid_request for too deep,
+/// errc::malformed_message for not JSON.
+result<ojson> parse_json(std::string_view body, int max_depth);
 
 /// REST Proxy error envelope; HTTP status is the first three digits of `error_code`.
 reply rest_error(int error_code, const std::string& message);

@@ -6,11 +6,18 @@
 //     where Data is base64 bytes, so AWS SDKs work against the gateway.
 // A stream is a topic with is_stream=true; shard i is partition i; a record's key is its
 // partition key. Ids, hash ranges, sequence numbers and iterators: kinesis_ids.hpp.
+// PutRecord/PutRecords (both ways) honour an Idempotency-Key header (idempotency.hpp), with
+// the stream as scope.
 //
-// Threading: every method is called concurrently; state is the creation-time map only.
+// Files: kinesis.cpp (routes and dispatch), kinesis_streams.cpp (stream admin),
+// kinesis_put.cpp (writes), kinesis_get.cpp (reads), kinesis_reply.hpp (shared shapes).
+//
+// Threading: every method is called concurrently; state is the creation-time map and the
+// (internally locked) idempotency cache.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -21,12 +28,14 @@
 #include "gateway/codec.hpp"
 #include "gateway/gateway.hpp"
 #include "gateway/http_common.hpp"
+#include "gateway/idempotency.hpp"
 
 namespace pinpipe::gateway {
 
 class kinesis_service {
 public:
-  kinesis_service(storage::log_store& log, const gateway_options& opt, counters& c);
+  kinesis_service(storage::log_store& log, const gateway_options& opt, counters& c,
+                  idempotency_cache& idem);
   /// Routes whose first segment is "streams".
   reply handle_apigw(const request_view& rv);
   /// POST / with an X-Amz-Target header.
@@ -52,7 +61,12 @@ private:
   /// PutRecords reply for already-decoded entries (native and API Gateway share it).
   reply put_many(const std::string& stream, std::vector<put_entry> entries);
   double created_at(const std::string& name);
+  /// `produce` under the request's Idempotency-Key (if any), scoped to `stream`.
+  reply idempotent(const request_view& rv, const std::string& stream,
+                   const std::function<reply()>& produce);
 
+  reply apigw_put_record(std::string_view stream, const ojson& body);
+  reply apigw_put_records(std::string_view stream, const ojson& body);
   reply list_streams(const ojson& p);
   reply create_stream(const ojson& p);
   reply delete_stream(const ojson& p);
@@ -66,6 +80,7 @@ private:
   storage::log_store& log_;
   const gateway_options& opt_;
   counters& counters_;
+  idempotency_cache& idem_;
   const double start_time_s_;
   std::mutex created_mu_;
   std::map<std::string, double> created_s_;

@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
-#include <regex>
 #include <set>
 #include <vector>
 
 #include "gateway/codec.hpp"
 #include "gateway/rest_proxy.hpp"
+#include "gateway/topic_pattern.hpp"
 
 namespace pinpipe::gateway {
 namespace {
@@ -45,6 +45,11 @@ reply ok_json(const ojson& j) {
 bool acceptable_request_type(const std::string& mt) {
   return mt.empty() || mt == "application/json" || mt == "application/vnd.kafka.v2+json" ||
          mt == "application/vnd.kafka.json.v2+json" || mt == "application/vnd.kafka.binary.v2+json";
+}
+
+// The registry key of an instance: unambiguous for any group and name bytes.
+std::string key_of(const std::string& group, const std::string& name) {
+  return std::to_string(group.size()) + ':' + group + name;
 }
 
 bool blank(const std::string& s) {
@@ -97,18 +102,23 @@ struct consumer_registry::instance {
   std::set<tp> fetched;           ///< partitions read since the last commit-all
   size_t rotate = 0;              ///< first partition of the next fetch, for fairness
   std::atomic<int64_t> last_used_ms{0};
+  std::list<std::shared_ptr<instance>>::iterator lru_pos; ///< under the registry's mutex
 };
 
 consumer_registry::~consumer_registry() = default;
 
 void consumer_registry::expire_idle_locked(int64_t now) {
-  for (auto it = instances_.begin(); it != instances_.end();) {
-    if (now - it->second->last_used_ms.load() > k_idle_expiry_ms) {
-      it = instances_.erase(it);
-    } else {
-      ++it;
-    }
+  while (!lru_.empty() && now - lru_.front()->last_used_ms.load() > k_idle_expiry_ms) {
+    auto oldest = lru_.front();
+    erase_locked(oldest->group, oldest->name);
   }
+}
+
+void consumer_registry::erase_locked(const std::string& group, const std::string& name) {
+  auto it = instances_.find(key_of(group, name));
+  if (it == instances_.end()) return;
+  lru_.erase(it->second->lru_pos);
+  instances_.erase(it);
 }
 
 std::shared_ptr<consumer_registry::instance> consumer_registry::find(const std::string& group,
@@ -116,9 +126,10 @@ std::shared_ptr<consumer_registry::instance> consumer_registry::find(const std::
   std::lock_guard<std::mutex> lock(mu_);
   int64_t now = now_ms();
   expire_idle_locked(now);
-  auto it = instances_.find({group, name});
+  auto it = instances_.find(key_of(group, name));
   if (it == instances_.end()) return nullptr;
   it->second->last_used_ms = now;
+  lru_.splice(lru_.end(), lru_, it->second->lru_pos); // now the most recently used
   return it->second;
 }
 
@@ -152,7 +163,7 @@ reply consumer_registry::handle(const request_view& rv) {
   if (s.size() == 4) {
     if (m != "DELETE") return rest_error(405, "HTTP 405 Method Not Allowed: " + m);
     std::lock_guard<std::mutex> reg(mu_);
-    instances_.erase({group, name});
+    erase_locked(group, name);
     return no_content();
   }
   if (what == "subscription" && s.size() == 5) {
@@ -197,8 +208,8 @@ reply consumer_registry::handle(const request_view& rv) {
 reply consumer_registry::create(const request_view& rv, const std::string& group) {
   ojson body = ojson::object();
   if (!blank(rv.body())) {
-    auto parsed = parse_json(rv.body());
-    if (!parsed) return rest_error(400, "request body is not JSON: " + parsed.error().message());
+    auto parsed = parse_json(rv.body(), opt_.max_json_depth);
+    if (!parsed) return rest_error(400, parsed.error().message());
     body = std::move(*parsed);
     if (!body.is_object()) return rest_error(42204, "consumer config must be a JSON object");
   }
@@ -253,13 +264,22 @@ reply consumer_registry::create(const request_view& rv, const std::string& group
   int64_t now = now_ms();
   expire_idle_locked(now);
   if (name.empty()) name = "rest-consumer-" + std::to_string(next_id_++);
-  if (instances_.count({group, name})) {
+  const std::string key = key_of(group, name);
+  if (instances_.count(key)) {
     return rest_error(40902, "consumer instance '" + name + "' already exists in group '" + group +
                                  "'; delete it first or pick another name");
   }
+  if (static_cast<int64_t>(instances_.size()) >= opt_.max_consumer_instances) {
+    return rest_error(42902, "the gateway already has " + std::to_string(instances_.size()) +
+                                 " consumer instances, the limit set by [gateway] "
+                                 "max_consumer_instances; delete unused ones (DELETE "
+                                 "/consumers/{group}/instances/{name}) or let idle ones expire "
+                                 "(5 minutes)");
+  }
   inst->name = name;
   inst->last_used_ms = now;
-  instances_[{group, name}] = inst;
+  instances_[key] = inst;
+  inst->lru_pos = lru_.insert(lru_.end(), inst);
   std::string host = rv.header("Host");
   if (host.empty()) host = opt_.host + ":" + std::to_string(opt_.port);
   return ok_json(ojson{
@@ -268,8 +288,8 @@ reply consumer_registry::create(const request_view& rv, const std::string& group
 }
 
 reply consumer_registry::subscribe(const request_view& rv, instance& in) {
-  auto parsed = parse_json(rv.body());
-  if (!parsed) return rest_error(400, "request body is not JSON: " + parsed.error().message());
+  auto parsed = parse_json(rv.body(), opt_.max_json_depth);
+  if (!parsed) return rest_error(400, parsed.error().message());
   const auto& b = *parsed;
   std::vector<std::string> topics;
   if (b.is_object() && b.contains("topics") && b["topics"].is_array()) {
@@ -278,14 +298,10 @@ reply consumer_registry::subscribe(const request_view& rv, instance& in) {
       topics.push_back(t.get<std::string>());
     }
   } else if (b.is_object() && b.contains("topic_pattern") && b["topic_pattern"].is_string()) {
-    std::regex re;
-    try {
-      re = std::regex(b["topic_pattern"].get<std::string>());
-    } catch (const std::regex_error& e) {
-      return rest_error(42201, std::string("\"topic_pattern\" is not a valid regex: ") + e.what());
-    }
+    auto re = topic_pattern::compile(b["topic_pattern"].get_ref<const std::string&>());
+    if (!re) return rest_error(400, re.error().message());
     for (const auto& t : log_.list_topics()) {
-      if (t.name.rfind("__", 0) != 0 && std::regex_match(t.name, re)) topics.push_back(t.name);
+      if (t.name.rfind("__", 0) != 0 && re->match(t.name)) topics.push_back(t.name);
     }
   } else {
     return rest_error(42201, "body needs \"topics\": [\"name\", ...] or \"topic_pattern\"");
@@ -440,8 +456,8 @@ reply consumer_registry::commit(const request_view& rv, instance& in) {
   std::vector<storage::group_offset> offs;
   ojson body = ojson::object();
   if (!blank(rv.body())) {
-    auto parsed = parse_json(rv.body());
-    if (!parsed) return rest_error(400, "request body is not JSON: " + parsed.error().message());
+    auto parsed = parse_json(rv.body(), opt_.max_json_depth);
+    if (!parsed) return rest_error(400, parsed.error().message());
     body = std::move(*parsed);
   }
   if (body.is_object() &&
@@ -473,8 +489,8 @@ reply consumer_registry::commit(const request_view& rv, instance& in) {
 reply consumer_registry::committed(const request_view& rv, instance& in) {
   std::vector<tp> wanted;
   if (!blank(rv.body())) {
-    auto parsed = parse_json(rv.body());
-    if (!parsed) return rest_error(400, "request body is not JSON: " + parsed.error().message());
+    auto parsed = parse_json(rv.body(), opt_.max_json_depth);
+    if (!parsed) return rest_error(400, parsed.error().message());
     auto list = parse_partitions(*parsed, "partitions", false);
     if (!list) return rest_error(42201, list.error().message());
     for (const auto& e : *list)
@@ -499,8 +515,8 @@ reply consumer_registry::committed(const request_view& rv, instance& in) {
 }
 
 reply consumer_registry::seek(const request_view& rv, instance& in, const std::string& where) {
-  auto parsed = parse_json(rv.body());
-  if (!parsed) return rest_error(400, "request body is not JSON: " + parsed.error().message());
+  auto parsed = parse_json(rv.body(), opt_.max_json_depth);
+  if (!parsed) return rest_error(400, parsed.error().message());
   auto list = parse_partitions(*parsed, where.empty() ? "offsets" : "partitions", where.empty());
   if (!list) return rest_error(42201, list.error().message());
   for (const auto& [key, off] : *list) {
