@@ -1,21 +1,17 @@
 #include "actors/stream_reader_actor.hpp"
 
+#include "actors/stream_cursor.hpp"
 #include "common/logging.hpp"
 
 namespace pinpipe::actors {
 namespace {
-
-struct partition_cursor {
-  int64_t next = -1; ///< -1 until the sink told us the committed position
-  bool in_flight = false;
-};
 
 struct reader_state {
   storage::log_store* log = nullptr;
   stream_reader_options opt;
   cleaner_actor cleaner;
   sink_actor sink;
-  std::vector<partition_cursor> cursors;
+  stream_cursor cursors; ///< positions and in-flight flags, per partition
   actor_stats stats;
   bool tick_pending = false;
   std::shared_ptr<spdlog::logger> logger = logging::get("sink");
@@ -42,22 +38,19 @@ void note_error(reader_ptr self, const std::string& what) {
 /// Sends one partition's next batch down the pipeline; returns true when it found records.
 bool pump_partition(reader_ptr self, int32_t p) {
   auto& st = self->state;
-  auto& cur = st.cursors[static_cast<size_t>(p)];
-  if (cur.in_flight || cur.next < 0) return false;
-  auto fetched =
-      st.log->fetch(st.opt.stream, partition_id{p}, offset_t{cur.next}, st.opt.max_bytes);
+  auto from = st.cursors.ready(p);
+  if (!from) return false;
+  auto fetched = st.log->fetch(st.opt.stream, partition_id{p}, offset_t{*from}, st.opt.max_bytes);
   if (!fetched) {
     if (fetched.error().code() == errc::offset_out_of_range) {
       // Retention removed records we never read; skip to the log start and say so loudly.
       auto start =
           st.log->list_offset(st.opt.stream, partition_id{p}, storage::offset_spec::earliest);
-      if (start && start->get() > cur.next) {
-        note_error(self, "records " + std::to_string(cur.next) + ".." +
-                             std::to_string(start->get() - 1) + " of partition " +
-                             std::to_string(p) +
-                             " were deleted by retention before they were processed");
-        cur.next = start->get();
-        return true;
+      if (start) {
+        if (auto lost = st.cursors.skip_to_log_start(p, start->get())) {
+          note_error(self, *lost);
+          return true;
+        }
       }
     }
     note_error(self, fetched.error().to_string());
@@ -70,27 +63,25 @@ bool pump_partition(reader_ptr self, int32_t p) {
   batch.next_offset = fetched->records.back().offset.get() + 1;
   batch.records = std::move(fetched->records);
   auto n = static_cast<int64_t>(batch.records.size());
-  cur.in_flight = true;
+  st.cursors.begin(p);
   self->request(st.cleaner, caf::infinite, std::move(batch))
       .then(
           [=](warehouse::stream_batch& cleaned) {
             self->request(self->state.sink, caf::infinite, std::move(cleaned))
                 .then(
                     [=](int64_t committed) {
-                      auto& c = self->state.cursors[static_cast<size_t>(p)];
-                      c.next = committed;
-                      c.in_flight = false;
+                      self->state.cursors.acknowledge(p, committed);
                       self->state.stats.items += n;
                       schedule_tick(self, std::chrono::milliseconds{0});
                     },
                     [=](caf::error& err) {
-                      self->state.cursors[static_cast<size_t>(p)].in_flight = false;
+                      self->state.cursors.fail(p);
                       note_error(self, "sink: " + self->system().render(err));
                       schedule_tick(self, std::chrono::milliseconds{200});
                     });
           },
           [=](caf::error& err) {
-            self->state.cursors[static_cast<size_t>(p)].in_flight = false;
+            self->state.cursors.fail(p);
             note_error(self, "cleaner: " + self->system().render(err));
             schedule_tick(self, std::chrono::milliseconds{200});
           });
@@ -114,7 +105,7 @@ caf::behavior stream_reader(reader_ptr self, storage::log_store* log, stream_rea
       self->request(st.sink, caf::infinite, position_atom::value, st.opt.stream, p)
           .then(
               [=](int64_t pos) {
-                self->state.cursors[static_cast<size_t>(p)].next = pos;
+                self->state.cursors.set_resume(p, pos);
                 schedule_tick(self, std::chrono::milliseconds{0});
               },
               [=](caf::error& err) {
@@ -126,7 +117,7 @@ caf::behavior stream_reader(reader_ptr self, storage::log_store* log, stream_rea
       [=](tick_atom) {
         self->state.tick_pending = false;
         bool busy = false;
-        for (int32_t p = 0; p < static_cast<int32_t>(self->state.cursors.size()); ++p)
+        for (int32_t p = 0; p < static_cast<int32_t>(self->state.cursors.partitions()); ++p)
           busy = pump_partition(self, p) || busy;
         if (!busy) schedule_tick(self, self->state.opt.idle_poll);
       },
