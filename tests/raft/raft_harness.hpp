@@ -168,4 +168,73 @@ inline proposal make_proposal(uint64_t id, int32_t records = 1, acks_mode acks =
   return p;
 }
 
+inline message append_msg(int from, int to, int64_t term, int64_t prev_last, int64_t prev_term,
+                   std::vector<entry> entries, int64_t commit) {
+  message m;
+  m.type = msg_type::append;
+  m.from = nid(from);
+  m.to = nid(to);
+  m.term = trm(term);
+  m.prev_last = off(prev_last);
+  m.prev_term = trm(prev_term);
+  m.entries = std::move(entries);
+  m.commit = off(commit);
+  return m;
+}
+
+inline message vote_msg(int from, int to, int64_t term, int64_t last, int64_t last_term,
+                 msg_type type = msg_type::vote) {
+  message m;
+  m.type = type;
+  m.from = nid(from);
+  m.to = nid(to);
+  m.term = trm(term);
+  m.last_offset = off(last);
+  m.last_term = trm(last_term);
+  return m;
+}
+
+inline std::vector<message> messages_of(ready& rd, msg_type t) {
+  std::vector<message> out;
+  for (auto& m : rd.messages)
+    if (m.type == t) out.push_back(m);
+  return out;
+}
+
+
+/// Makes `n` the leader of the next term with a pre-vote and a vote from node 2.
+inline void win_election(node& n) {
+  for (int i = 0; i < 100 && n.state() == role::follower; ++i) n.tick();
+  ASSERT_EQ(n.state(), role::pre_candidate);
+  message pv;
+  pv.type = msg_type::pre_vote_response;
+  pv.from = nid(2);
+  pv.to = n.id();
+  pv.term = trm(n.term().value + 1);
+  n.step(pv);
+  ASSERT_EQ(n.state(), role::candidate);
+  message v = pv;
+  v.type = msg_type::vote_response;
+  v.term = n.term();
+  n.step(v);
+  ASSERT_EQ(n.state(), role::leader);
+}
+
+inline message ack_msg(int from, int to, int64_t term, int64_t match) {
+  message m;
+  m.type = msg_type::append_response;
+  m.from = nid(from);
+  m.to = nid(to);
+  m.term = trm(term);
+  m.match = off(match);
+  return m;
+}
+
+
+inline int leader_of(harness& h, std::initializer_list<int> ids) {
+  for (int i : ids)
+    if (h.at(i).state() == role::leader) return i;
+  return 0;
+}
+
 } // namespace pinpipe::raft::testing

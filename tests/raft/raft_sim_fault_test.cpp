@@ -71,26 +71,10 @@ TEST(RaftSimFaults, BrokenBuildCommitsOldTermEntryByCounting) {
   config c = make_config(1, 3);
   c.fault_commit_old_terms = true;
   node n(c, d);
-  for (int i = 0; i < 100 && n.state() == role::follower; ++i) n.tick();
-  message pv;
-  pv.type = msg_type::pre_vote_response;
-  pv.from = nid(2);
-  pv.to = nid(1);
-  pv.term = trm(3);
-  n.step(pv);
-  message v = pv;
-  v.type = msg_type::vote_response;
-  n.step(v);
-  ASSERT_EQ(n.state(), role::leader);
+  win_election(n);
   ready rd = n.take_ready();
   n.persisted(rd.persist->id);
-  message ack;
-  ack.type = msg_type::append_response;
-  ack.from = nid(2);
-  ack.to = nid(1);
-  ack.term = trm(3);
-  ack.match = off(1);
-  n.step(ack);
+  n.step(ack_msg(2, 1, 3, 1));
   EXPECT_EQ(n.commit(), off(1));
 }
 

@@ -27,7 +27,8 @@ void run_seeds(int nodes, uint64_t first) {
   uint64_t count = seeds_per_size();
   auto t0 = std::chrono::steady_clock::now();
   uint64_t steps = 0, failures = 0;
-  int64_t acked = 0, crashes = 0, leaders = 0;
+  int64_t acked = 0, crashes = 0, leaders = 0, resets = 0, truncations = 0, duplicates = 0,
+          transfers = 0;
   for (uint64_t seed = first; seed < first + count; ++seed) {
     sim_options o;
     o.seed = seed;
@@ -37,6 +38,10 @@ void run_seeds(int nodes, uint64_t first) {
     acked += r.acked_all;
     crashes += r.crashes;
     leaders += r.leaders;
+    resets += r.resets;
+    truncations += r.truncations;
+    duplicates += r.duplicates;
+    transfers += r.transfers;
     if (!r.ok) {
       ++failures;
       ADD_FAILURE() << "seed " << seed << " (" << r.params << "): " << r.violation
@@ -45,12 +50,21 @@ void run_seeds(int nodes, uint64_t first) {
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::printf("%d replicas: %llu seeds (%llu..%llu) in %.1f s, %llu steps, %lld acks=all writes "
-              "acknowledged, %lld crashes, %lld leaders, %llu failed\n",
+              "acknowledged, %lld crashes, %lld leaders, %lld log_start resets, %lld truncations, "
+              "%lld duplicate retries, %lld transfers, %llu failed\n",
               nodes, static_cast<unsigned long long>(count), static_cast<unsigned long long>(first),
               static_cast<unsigned long long>(first + count - 1), secs,
               static_cast<unsigned long long>(steps), static_cast<long long>(acked),
               static_cast<long long>(crashes), static_cast<long long>(leaders),
+              static_cast<long long>(resets), static_cast<long long>(truncations),
+              static_cast<long long>(duplicates), static_cast<long long>(transfers),
               static_cast<unsigned long long>(failures));
+  EXPECT_GT(acked, 0);
+  EXPECT_GT(crashes, 0);
+  EXPECT_GT(truncations, 0) << "the seeds never made a follower truncate a divergent tail";
+  EXPECT_GT(duplicates, 0) << "the seeds never made a retry hit the duplicate path";
+  EXPECT_GT(transfers, 0);
+  EXPECT_GT(resets, 0) << "the seeds never reset a follower behind the leader's log_start";
 }
 
 TEST(RaftSim, ThreeReplicasKeepEveryInvariantAcrossSeeds) { run_seeds(3, 1); }

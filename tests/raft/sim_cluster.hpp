@@ -39,6 +39,10 @@ struct sim_result {
   int64_t committed = 0;   ///< batches in the final committed log
   int64_t leaders = 0;     ///< terms that had a leader
   int64_t crashes = 0;
+  int64_t resets = 0;      ///< followers restarted at the leader's log_start
+  int64_t truncations = 0; ///< divergent tails truncated
+  int64_t duplicates = 0;  ///< retries answered as duplicates
+  int64_t transfers = 0;   ///< timeout_now messages delivered
   int64_t converged_ms = 0; ///< simulated time at which the healed group converged
   std::string params;       ///< the fault rates this seed chose
 };
