@@ -76,6 +76,7 @@ caf::behavior connector_fn(caf::stateful_actor<connector_state>* self, storage::
 } // namespace
 
 caf::actor spawn_connector(caf::actor_system& sys, storage::log_store& log, connector_options opt) {
+  if (opt.thread == actor_thread::shared) return sys.spawn(connector_fn, &log, std::move(opt));
   return sys.spawn<caf::detached>(connector_fn, &log, std::move(opt));
 }
 

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <string>
 
+#include "actors/actor_thread.hpp"
 #include "actors/interfaces.hpp"
 #include "pipeline/lake/lake_writer.hpp"
 
@@ -20,6 +21,7 @@ namespace pinpipe::actors {
 struct connector_options {
   std::string uid;
   lake::writer_options writer;
+  actor_thread thread = actor_thread::own; ///< shared: tests with CAF's test coordinator
   std::chrono::milliseconds idle_poll{20};
 };
 

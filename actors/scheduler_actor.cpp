@@ -13,6 +13,8 @@ struct scheduler_state {
   std::shared_ptr<batch::scheduler> sched;
   batch_job job;
   bool automatic = true;
+  const batch::sched_clock* clock = nullptr;
+  batch::scheduler::sleep_fn sleep;
   std::shared_ptr<spdlog::logger> logger = logging::get("scheduler");
 };
 
@@ -32,8 +34,7 @@ run_outcome execute(scheduler_ptr self, const batch::planned_run& run) {
                     s.ok() ? "success" : out.error);
     return s;
   };
-  auto sleep = [](int64_t seconds) { std::this_thread::sleep_for(std::chrono::seconds(seconds)); };
-  auto final_state = st.sched->run_with_retries(run, job, sleep);
+  auto final_state = st.sched->run_with_retries(run, job, st.sleep);
   if (!final_state) {
     out.state = "failed";
     out.error = final_state.error().to_string();
@@ -44,16 +45,19 @@ run_outcome execute(scheduler_ptr self, const batch::planned_run& run) {
 }
 
 caf::behavior scheduler_fn(scheduler_ptr self, std::shared_ptr<batch::scheduler> sched,
-                           batch_job job, bool automatic) {
+                           batch_job job, bool automatic, const batch::sched_clock* clock,
+                           batch::scheduler::sleep_fn sleep) {
   auto& st = self->state;
   st.sched = std::move(sched);
   st.job = std::move(job);
   st.automatic = automatic;
+  st.clock = clock;
+  st.sleep = std::move(sleep);
   if (automatic) self->send(self, tick_atom::value);
   return {
       [=](tick_atom) {
         auto& s = self->state;
-        auto due = s.sched->due_run(batch::system_sched_clock().now());
+        auto due = s.sched->due_run(s.clock->now());
         if (!due)
           s.logger->error("scheduler: {}", due.error().to_string());
         else if (*due)
@@ -77,11 +81,17 @@ caf::behavior scheduler_fn(scheduler_ptr self, std::shared_ptr<batch::scheduler>
 
 result<caf::actor> spawn_scheduler(caf::actor_system& sys, scheduler_actor_options opt,
                                    batch_job job) {
-  auto sched =
-      batch::scheduler::open(opt.warehouse_path, opt.schedule, batch::system_sched_clock());
+  const batch::sched_clock* clock = opt.clock ? opt.clock : &batch::system_sched_clock();
+  auto sched = batch::scheduler::open(opt.warehouse_path, opt.schedule, *clock);
   if (!sched) return sched.error();
   std::shared_ptr<batch::scheduler> shared = std::move(*sched);
-  return sys.spawn<caf::detached>(scheduler_fn, shared, std::move(job), opt.automatic);
+  batch::scheduler::sleep_fn sleep = opt.sleep;
+  if (!sleep)
+    sleep = [](int64_t seconds) { std::this_thread::sleep_for(std::chrono::seconds(seconds)); };
+  if (opt.thread == actor_thread::shared)
+    return sys.spawn(scheduler_fn, shared, std::move(job), opt.automatic, clock, sleep);
+  return sys.spawn<caf::detached>(scheduler_fn, shared, std::move(job), opt.automatic, clock,
+                                  sleep);
 }
 
 } // namespace pinpipe::actors

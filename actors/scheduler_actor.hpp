@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 
+#include "actors/actor_thread.hpp"
 #include "actors/interfaces.hpp"
 #include "pipeline/batch/scheduler.hpp"
 
@@ -23,6 +24,11 @@ struct scheduler_actor_options {
   std::string warehouse_path; ///< batch_runs lives in the warehouse file
   batch::scheduler_options schedule;
   bool automatic = true; ///< false: only manual triggers (tests, simulate)
+  /// Where "now" comes from and how a retry waits; unset: the system clock and a real
+  /// sleep. Tests pass a fake clock (it must outlive the actor) and a sleep that advances it.
+  const batch::sched_clock* clock = nullptr;
+  batch::scheduler::sleep_fn sleep;
+  actor_thread thread = actor_thread::own; ///< shared: tests with CAF's test coordinator
 };
 
 result<caf::actor> spawn_scheduler(caf::actor_system& sys, scheduler_actor_options opt,

@@ -40,7 +40,9 @@ sink_actor::behavior_type sink(sink_actor::stateful_pointer<sink_state> self,
 
 } // namespace
 
-sink_actor spawn_sink(caf::actor_system& sys, std::shared_ptr<warehouse::warehouse> wh) {
+sink_actor spawn_sink(caf::actor_system& sys, std::shared_ptr<warehouse::warehouse> wh,
+                      actor_thread where) {
+  if (where == actor_thread::shared) return sys.spawn(sink, std::move(wh));
   return sys.spawn<caf::detached>(sink, std::move(wh));
 }
 

@@ -9,11 +9,14 @@
 
 #include <memory>
 
+#include "actors/actor_thread.hpp"
 #include "actors/interfaces.hpp"
 
 namespace pinpipe::actors {
 
-/// Spawns the sink over an open warehouse (shared so it can be handed to the actor).
-sink_actor spawn_sink(caf::actor_system& sys, std::shared_ptr<warehouse::warehouse> wh);
+/// Spawns the sink over an open warehouse (shared so it can be handed to the actor), on
+/// its own thread unless `where` says otherwise (tests/actors/).
+sink_actor spawn_sink(caf::actor_system& sys, std::shared_ptr<warehouse::warehouse> wh,
+                      actor_thread where = actor_thread::own);
 
 } // namespace pinpipe::actors

@@ -49,6 +49,7 @@ bool pump_partition(reader_ptr self, int32_t p) {
       if (start) {
         if (auto lost = st.cursors.skip_to_log_start(p, start->get())) {
           note_error(self, *lost);
+          schedule_tick(self, std::chrono::milliseconds{0}); // fetch on from the log start
           return true;
         }
       }
