@@ -67,7 +67,6 @@ struct extra_flags {
   double restart_gib = 0;
   int32_t flush_delay_us = 0;
   std::vector<std::string> node_lines, log_lines; ///< from --set node.KEY=V / log.KEY=V
-  bool inline_client = false;                     ///< --inline-client
 };
 
 const char* extra_usage =
@@ -75,8 +74,6 @@ const char* extra_usage =
     "  [--flush-delay-us N] (node's [log] flush_max_delay_us)\n"
     "  [--set node.KEY=VALUE | log.KEY=VALUE]... (extra lines of the node's config, e.g.\n"
     "   --set log.preallocate=false --set node.spin_us=0; the node checks them)\n"
-    "  [--inline-client] (the client speaks ZeroMQ's protocol on its own thread,\n"
-    "   client_options::inline_io, instead of through a libzmq I/O thread)\n"
     "  --matrix [--case-seconds S] [--quick]   the acks x connections x batch matrix\n"
     "  --restart-gib G                         restart-after-SIGKILL with G GiB of log";
 
@@ -105,8 +102,6 @@ result<std::vector<const char*>> split_args(int argc, char** argv, extra_flags& 
       x.batch = static_cast<int>(v);
     } else if (a == "--restart-gib") {
       if (auto st = value(x.restart_gib); !st) return st;
-    } else if (a == "--inline-client") {
-      x.inline_client = true;
     } else if (a == "--set") {
       if (i + 1 >= argc) return status{errc::invalid_argument, "--set needs SECTION.KEY=VALUE"};
       const std::string kv = argv[++i];
@@ -140,11 +135,10 @@ int fail(const std::string& what) {
 }
 
 result<std::unique_ptr<transport::client>>
-connect(const extra_flags& x, const std::string& endpoint, const std::string& name) {
+connect(const std::string& endpoint, const std::string& name) {
   transport::client_options co;
   co.endpoint = endpoint;
   co.name = name;
-  co.inline_io = x.inline_client;
   return transport::client::connect(co);
 }
 
@@ -371,7 +365,7 @@ int suite_run(const bench::options& o, const extra_flags& x, const std::string& 
               bench::node_process* node) {
   const bool durable = o.tier == "durable";
   const int8_t acks = durable ? -1 : 1;
-  auto c = connect(x, endpoint, "pinpipe_bench");
+  auto c = connect(endpoint, "pinpipe_bench");
   if (!c) return fail(c.error().to_string());
   const std::string topic =
       o.stream.empty() ? "bench-" + std::string(bench::to_string(o.mode)) : o.stream;
@@ -386,7 +380,7 @@ int suite_run(const bench::options& o, const extra_flags& x, const std::string& 
   res.tier = o.tier;
   res.fsync = durable ? "group" : "on-roll";
   res.mode = o.mode;
-  res.client = x.inline_client ? "inline" : "libzmq";
+  res.client = "libzmq";
   if (o.mode == bench::bench_mode::throughput) {
     auto run = run_window(**c, topic, acks, o, x.batch, gen);
     if (!run) return fail("produce: " + run.error().to_string());
@@ -446,7 +440,7 @@ int matrix_run(const extra_flags& x, const std::string& endpoint, bench::node_pr
       for (int batch : {1, 16, 256}) {
         const std::string topic = "matrix-" + std::to_string(++case_no);
         {
-          auto c = connect(x, endpoint, "matrix-setup");
+          auto c = connect(endpoint, "matrix-setup");
           if (!c) return fail(c.error().to_string());
           if (auto st = create_topic(**c, topic); !st) return fail(st.to_string());
         }
@@ -459,7 +453,7 @@ int matrix_run(const extra_flags& x, const std::string& endpoint, bench::node_pr
         std::vector<std::thread> ts;
         for (int t = 0; t < conns; ++t)
           ts.emplace_back([&, t] {
-            auto c = connect(x, endpoint, "matrix-" + std::to_string(t));
+            auto c = connect(endpoint, "matrix-" + std::to_string(t));
             if (!c) {
               failed = true;
               return;
@@ -494,7 +488,7 @@ int matrix_run(const extra_flags& x, const std::string& endpoint, bench::node_pr
           std::fprintf(stderr, "matrix case %d failed: %s\n", case_no, first_error.c_str());
           return 2;
         }
-        auto c = connect(x, endpoint, "matrix-check");
+        auto c = connect(endpoint, "matrix-check");
         auto hw = c ? high_watermark(**c, topic) : result<int64_t>(c.error());
         const bool ok = hw && static_cast<uint64_t>(*hw) == acked.load();
         if (!ok) rc = 1;
@@ -547,7 +541,7 @@ int restart_run(const extra_flags& x, const std::string& work_dir) {
   ns.log_lines = x.log_lines;
   bench::node_process node(ns);
   if (auto st = node.start(); !st) return fail(st.to_string());
-  auto c = connect(x, node.endpoint(), "restart-writer");
+  auto c = connect(node.endpoint(), "restart-writer");
   if (!c) return fail(c.error().to_string());
   const std::string topic = "restart";
   if (auto st = create_topic(**c, topic); !st) return fail(st.to_string());
@@ -567,7 +561,7 @@ int restart_run(const extra_flags& x, const std::string& work_dir) {
   if (auto st = node.start(120); !st) return fail("restart: " + st.to_string());
   const double ready_ms = node.start_ms();
   // Ready = the node answers a fetch at the end of the log.
-  auto c2 = connect(x, node.endpoint(), "restart-reader");
+  auto c2 = connect(node.endpoint(), "restart-reader");
   if (!c2) return fail(c2.error().to_string());
   auto hw = high_watermark(**c2, topic);
   if (!hw) return fail("after restart: " + hw.error().to_string());

@@ -19,8 +19,7 @@
 #      Grouping by tier and mode keeps the figures a ratio compares close in time (the
 #      disk's fsync speed drifts within minutes); `sync` runs before every client;
 #   5. pinpipe_bench starts and stops its own node (TMPDIR points into our temp dir); its
-#      client speaks ZeroMQ's protocol on its own thread (--inline-client); both latency
-#      runs are repeated with the libzmq client, shown as "pinpipe (libzmq client)";
+#      client is pinpipe's only one (libzmq through cppzmq, as the CLI uses);
 #   6. prints a markdown table of all RESULT lines, the ratios pinpipe/peer per tier (and
 #      durable pinpipe against Redis everysec), and the raw RESULT lines (also --out FILE).
 # Every client runs under `timeout`, every server is stopped by the PID we started (TERM,
@@ -266,28 +265,23 @@ run_nats() { # MODE
 
 # pinpipe's own client starts and stops its own node (TMPDIR points into our temp dir).
 PINPIPE_NOTE=""
-# Its client speaks ZeroMQ's protocol on its own thread (--inline-client: ZMTP 3 to the
-# node's libzmq ROUTER socket, as hiredis and libnats do their own I/O); the latency mode
-# also runs with the libzmq client (a libzmq I/O thread on the client side), shown as
-# "pinpipe (libzmq client)".
-run_pinpipe() { # TIER MODE [libzmq]
-  local tier=$1 mode=$2 seconds records client=--inline-client label=""
+# Its client is pinpipe's transport::client: a libzmq DEALER (with its own I/O thread).
+run_pinpipe() { # TIER MODE
+  local tier=$1 mode=$2 seconds records
   [ -n "$PINPIPE_BENCH" ] || return 0
-  [ "${3:-}" = libzmq ] && client="" label="-libzmq"
   mkdir -p "$TMP/pinpipe"
   if [ "$mode" = latency ]; then seconds=$LAT_SECONDS records=$LAT_RECORDS
   else seconds=$TP_SECONDS records=$TP_RECORDS; fi
-  echo "pinpipe_bench $tier $mode${label}" >&2
+  echo "pinpipe_bench $tier $mode" >&2
   if [ "$mode" = batch ]; then
     # The batch form of the throughput mode: 256 records per produce request, one request
     # outstanding (the same 256 records in flight as the peers' pipelines).
     TMPDIR="$TMP/pinpipe" run_client "pinpipe-$tier-batch" "$PINPIPE_TIMEOUT" \
       "$PINPIPE_BENCH" --mode throughput --tier "$tier" --seconds "$seconds" \
-      --records "$records" --batch 256 --window 256 $client
+      --records "$records" --batch 256 --window 256
   else
-    TMPDIR="$TMP/pinpipe" run_client "pinpipe-$tier-$mode$label" "$PINPIPE_TIMEOUT" \
-      "$PINPIPE_BENCH" --mode "$mode" --tier "$tier" --seconds "$seconds" --records "$records" \
-      $client
+    TMPDIR="$TMP/pinpipe" run_client "pinpipe-$tier-$mode" "$PINPIPE_TIMEOUT" \
+      "$PINPIPE_BENCH" --mode "$mode" --tier "$tier" --seconds "$seconds" --records "$records"
   fi
 }
 
@@ -303,7 +297,6 @@ want pinpipe && run_pinpipe durable throughput
 want pinpipe && run_pinpipe durable batch
 want redis && run_redis durable latency
 want pinpipe && run_pinpipe durable latency
-want pinpipe && run_pinpipe durable latency libzmq
 [ -n "$REDIS_PID" ] && stop_pid "$REDIS_PID"
 REDIS_PID=""
 # Relaxed tier: Redis appendfsync everysec, NATS JetStream default, pinpipe acks=1.
@@ -316,7 +309,6 @@ want pinpipe && run_pinpipe relaxed batch
 want redis && run_redis relaxed latency
 want nats && run_nats latency
 want pinpipe && run_pinpipe relaxed latency
-want pinpipe && run_pinpipe relaxed latency libzmq
 [ -n "$REDIS_PID" ] && stop_pid "$REDIS_PID"
 [ -n "$NATS_PID" ] && stop_pid "$NATS_PID"
 SUITE_SECS=$((SECONDS - SUITE_START))
@@ -330,7 +322,7 @@ fstype=$(findmnt -no FSTYPE -T "$TMP" 2>/dev/null)
   echo
   echo "Machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $mem_gib RAM, temp dir on $disk ${fstype}, kernel $(uname -r); load average at start ${LOAD_AT_START}, at end $(cut -d' ' -f1-3 /proc/loadavg)."
   echo "Versions: $(redis-server --version 2>/dev/null | awk '{print "redis-server " $3}' | sed 's/v=//'), $(nats-server --version 2>/dev/null), hiredis $(pkg-config --modversion hiredis 2>/dev/null || echo '?'), libnats $(pkg-config --modversion libnats 2>/dev/null || echo '?')."
-  echo "Workload: 420-byte pin-shaped JSON records, one stream; throughput mode 256 outstanding, at most ${TP_RECORDS} records / ${TP_SECONDS} s; pinpipe runs it twice: one record per request, then in batches of 256 records per request with one request outstanding; latency mode 1 outstanding, at most ${LAT_RECORDS} records / ${LAT_SECONDS} s; then a read-back of everything with a count and order check. pinpipe's client speaks ZeroMQ's protocol (ZMTP 3) on its own thread to the node's libzmq ROUTER socket; the rows \"pinpipe (libzmq client)\" use libzmq on the client side too (one more thread hand-off each way)."
+  echo "Workload: 420-byte pin-shaped JSON records, one stream; throughput mode 256 outstanding, at most ${TP_RECORDS} records / ${TP_SECONDS} s; pinpipe runs it twice: one record per request, then in batches of 256 records per request with one request outstanding; latency mode 1 outstanding, at most ${LAT_RECORDS} records / ${LAT_SECONDS} s; then a read-back of everything with a count and order check. pinpipe's client is a libzmq DEALER socket (cppzmq), the client the CLI uses, to the node's libzmq ROUTER socket."
   echo
   "$PYTHON" - "$RESULTS" <<'PY'
 import sys
@@ -343,8 +335,6 @@ for parts in lines:
     system = kv.get("system", "?")
     if kv.get("batch", "1") != "1":
         system += f" (batches of {kv['batch']})"
-    if kv.get("client") == "libzmq":
-        system += " (libzmq client)"
     key = (system, kv.get("tier", "?"))
     if key not in rows:
         rows[key] = {}

@@ -37,6 +37,15 @@ std::vector<field> fields(config& c) {
       {"node", "data_dir", kind::string, rule::any, &c.node.data_dir},
       {"node", "curve_secret_key", kind::string, rule::any, &c.node.curve_secret_key},
       {"node", "curve_public_key", kind::string, rule::any, &c.node.curve_public_key},
+      {"node", "curve_allowed_clients", kind::string_list, rule::any,
+       &c.node.curve_allowed_clients},
+      {"node", "curve_allowed_clients_dir", kind::string, rule::any,
+       &c.node.curve_allowed_clients_dir},
+      {"node", "heartbeat_ivl_ms", kind::i32, rule::non_negative, &c.node.heartbeat_ivl_ms},
+      {"node", "heartbeat_timeout_ms", kind::i32, rule::non_negative,
+       &c.node.heartbeat_timeout_ms},
+      {"node", "heartbeat_ttl_ms", kind::i32, rule::non_negative, &c.node.heartbeat_ttl_ms},
+      {"node", "max_frame_bytes", kind::i64, rule::positive, &c.node.max_frame_bytes},
       {"node", "log_level", kind::string, rule::any, &c.node.log_level},
       {"node", "spin_us", kind::i32, rule::non_negative, &c.node.spin_us},
       {"log", "segment_bytes", kind::i64, rule::positive, &c.log.segment_bytes},
@@ -356,6 +365,29 @@ status validate(const config& c) {
   if (!c.node.curve_public_key.empty() && c.node.curve_public_key.size() != 40)
     return bad("node", "curve_public_key", "expected 40 Z85 characters (from `pinpipe keygen`)");
   if (!is_hex12(c.pipeline.user_id))
+  if (c.node.curve_secret_key.empty() &&
+      (!c.node.curve_allowed_clients.empty() || !c.node.curve_allowed_clients_dir.empty()))
+    return bad("node", c.node.curve_allowed_clients.empty() ? "curve_allowed_clients_dir"
+                                                            : "curve_allowed_clients",
+               "a client allowlist needs CURVE: set curve_secret_key and curve_public_key "
+               "(`pinpipe keygen`) too");
+  for (const auto& k : c.node.curve_allowed_clients)
+    if (k.size() != 40)
+      return bad("node", "curve_allowed_clients",
+                 "\"" + k + "\" is not a 40-character Z85 public key (the curve_public_key "
+                 "line `pinpipe keygen` prints)");
+  if (c.node.heartbeat_ttl_ms > 6553599)
+    return bad("node", "heartbeat_ttl_ms",
+               "expected 0..6553599 ms (libzmq's limit), got " +
+                   std::to_string(c.node.heartbeat_ttl_ms));
+  if (c.node.heartbeat_ivl_ms > 0 && c.node.heartbeat_timeout_ms > 0 &&
+      c.node.heartbeat_timeout_ms < c.node.heartbeat_ivl_ms)
+    return bad("node", "heartbeat_timeout_ms",
+               "expected at least heartbeat_ivl_ms (" + std::to_string(c.node.heartbeat_ivl_ms) +
+                   "), got " + std::to_string(c.node.heartbeat_timeout_ms));
+  if (c.node.max_frame_bytes < 4096)
+    return bad("node", "max_frame_bytes",
+               "expected at least 4096 bytes, got " + std::to_string(c.node.max_frame_bytes));
     return bad("pipeline", "user_id",
                "expected 12 lowercase hex characters like \"0a60b9a8a831\", got \"" +
                    c.pipeline.user_id + "\"");

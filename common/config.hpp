@@ -29,6 +29,16 @@ struct node_section {
   std::string data_dir = "./data";
   std::string curve_secret_key; ///< Z85, 40 chars; empty = no CURVE
   std::string curve_public_key; ///< Z85, 40 chars; the server's own public key
+  /// With CURVE: only these client public keys (Z85) and those of the files in
+  /// curve_allowed_clients_dir are served; both unset = any client knowing the server key.
+  std::vector<std::string> curve_allowed_clients;
+  std::string curve_allowed_clients_dir;
+  /// libzmq heartbeats of the ZeroMQ API (ZMQ_HEARTBEAT_IVL/TIMEOUT/TTL), 0 = off.
+  int32_t heartbeat_ivl_ms = 1000;
+  int32_t heartbeat_timeout_ms = 5000;
+  int32_t heartbeat_ttl_ms = 10000;
+  /// Larger request frames get a request_too_large error reply (over twice: disconnect).
+  int64_t max_frame_bytes = 64LL << 20;
   std::string log_level = "info";
   /// After a request burst of one or two, the transport thread checks for the next request
   /// this long before sleeping (0 = never spin); see transport/server.hpp.

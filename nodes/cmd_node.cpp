@@ -19,6 +19,7 @@
 #include "nodes/command.hpp"
 #include "nodes/request_router.hpp"
 #include "storage/log.hpp"
+#include "transport/curve.hpp"
 #include "transport/server.hpp"
 
 namespace pinpipe::cli {
@@ -137,6 +138,19 @@ int run_node(const common_options& common, const node_flags& flags) {
     sopts.curve_secret_key = cfg->node.curve_secret_key;
     sopts.curve_public_key = cfg->node.curve_public_key;
     sopts.spin_us = cfg->node.spin_us;
+    sopts.heartbeat_ivl_ms = cfg->node.heartbeat_ivl_ms;
+    sopts.heartbeat_timeout_ms = cfg->node.heartbeat_timeout_ms;
+    sopts.heartbeat_ttl_ms = cfg->node.heartbeat_ttl_ms;
+    sopts.max_message_bytes = cfg->node.max_frame_bytes;
+    if (auto allowed = transport::allowed_client_keys(cfg->node.curve_allowed_clients,
+                                                      cfg->node.curve_allowed_clients_dir);
+        !allowed) {
+      if (exit_code == 0) exit_code = fail(allowed.error());
+    } else {
+      sopts.curve_allowed_clients = std::move(*allowed);
+      sopts.curve_check_clients = !cfg->node.curve_allowed_clients.empty() ||
+                                  !cfg->node.curve_allowed_clients_dir.empty();
+    }
     transport::server server(sopts, handler);
     if (exit_code != 0) {
       // a pipeline role failed to start: do not serve

@@ -27,6 +27,8 @@ struct common_options {
   std::string config_path;
   std::string broker;     ///< empty: from the config ([node] listen)
   std::string server_key; ///< empty: from the config ([node] curve_public_key)
+  std::string client_key; ///< --client-key: a key file as `pinpipe keygen` writes it
+  int64_t timeout_ms = 3000; ///< --timeout-ms: how long one request to the node may take
 };
 
 /// One option row. `flags` is CLI11 syntax: "--partitions,-p", or a bare name for a
@@ -77,7 +79,8 @@ result<config::config> load_config(const common_options& common);
 /// to 127.0.0.1), using --server-key (or the config's public key) for CURVE.
 result<std::unique_ptr<transport::client>> connect_broker(const common_options& common);
 
-/// Default timeout of one request from the CLI.
-constexpr int request_timeout_ms = 10000;
+/// Timeout of one request from the CLI: --timeout-ms (main.cpp sets it before a command
+/// runs; default 3000). A refused connection fails at once instead (transport/client.hpp).
+inline int request_timeout_ms = 3000;
 
 } // namespace pinpipe::cli

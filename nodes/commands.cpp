@@ -3,6 +3,8 @@
 
 #include <iostream>
 
+#include "transport/curve.hpp"
+
 namespace pinpipe::cli {
 
 std::vector<command_factory> command_table() {
@@ -58,3 +60,14 @@ result<std::unique_ptr<transport::client>> connect_broker(const common_options& 
 }
 
 } // namespace pinpipe::cli
+  if (!common.client_key.empty()) {
+    auto keys = transport::read_key_file(common.client_key);
+    if (!keys) return status{keys.error().code(), "--client-key: " + keys.error().message()};
+    if (keys->public_key.empty() || keys->secret_key.empty())
+      return status{errc::invalid_argument,
+                    "--client-key " + common.client_key +
+                        " needs both curve_public_key and curve_secret_key lines (save the "
+                        "output of `pinpipe keygen` there)"};
+    opts.curve_public_key = keys->public_key;
+    opts.curve_secret_key = keys->secret_key;
+  }

@@ -56,6 +56,13 @@ int main(int argc, char** argv) {
                  "node endpoint, e.g. tcp://127.0.0.1:7070 (default: [node] listen)");
   app.add_option("--server-key", common->server_key,
                  "the node's CURVE public key (default: [node] curve_public_key)");
+  app.add_option("--client-key", common->client_key,
+                 "this client's CURVE key pair: a file as `pinpipe keygen` writes it (for a "
+                 "node with [node] curve_allowed_clients; default: a throwaway pair)");
+  app.add_option("--timeout-ms", common->timeout_ms,
+                 "how long to wait for the node's answer to a request, in ms (default 3000; "
+                 "a refused connection fails at once)")
+      ->check(CLI::Range(int64_t{1}, int64_t{3600000}));
 
   std::vector<command> commands;
   for (auto factory : command_table())
@@ -75,6 +82,7 @@ int main(int argc, char** argv) {
               << std::endl;
     return 2;
   }
+  request_timeout_ms = static_cast<int>(common->timeout_ms);
   // The deepest parsed command that has a run function (children come first in index).
   for (const auto& [sub, cmd] : index)
     if (sub->parsed() && cmd->run) return cmd->run();

@@ -1,44 +1,35 @@
 #include "transport/client.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include <zmq.hpp>
 
 #include "transport/curve.hpp"
-#include "transport/zmtp.hpp"
+#include "transport/link_monitor.hpp"
 
 namespace pinpipe::transport {
 
-namespace {
-constexpr int inline_connect_timeout_ms = 5000;
-} // namespace
-
-/// Either a libzmq DEALER (its own context and I/O thread) or, with inline_io, a ZMTP
-/// connection served by the calling thread.
+/// A libzmq DEALER with its own context (and I/O thread), and the monitor of its connection.
 struct client::impl {
   std::unique_ptr<zmq::context_t> ctx;
   std::unique_ptr<zmq::socket_t> sock;
-  std::unique_ptr<zmtp::connection> conn;
+  std::unique_ptr<link_monitor> mon;
 };
 
 client::client(client_options opts) : impl_(std::make_unique<impl>()), opts_(std::move(opts)) {}
 
 client::~client() {
+  impl_->mon.reset();
   if (impl_->sock) impl_->sock->close();
   if (impl_->ctx) impl_->ctx->close();
 }
 
 result<std::unique_ptr<client>> client::connect(const client_options& opts) {
   std::unique_ptr<client> c(new client(opts));
-  if (opts.inline_io) {
-    if (!opts.server_public_key.empty())
-      return status{errc::invalid_argument,
-                    "inline_io speaks ZeroMQ's NULL mechanism only: leave it off to use the "
-                    "node's CURVE key"};
-    c->impl_->conn = std::make_unique<zmtp::connection>();
-    if (auto st = c->impl_->conn->open(opts.endpoint, inline_connect_timeout_ms); !st) return st;
-    return c;
-  }
+  if (opts.curve_public_key.empty() != opts.curve_secret_key.empty())
+    return status{errc::invalid_argument,
+                  "a client CURVE key pair needs both the public and the secret key"};
   c->impl_->ctx = std::make_unique<zmq::context_t>(1);
   c->impl_->sock = std::make_unique<zmq::socket_t>(*c->impl_->ctx, zmq::socket_type::dealer);
   try {
@@ -46,18 +37,29 @@ result<std::unique_ptr<client>> client::connect(const client_options& opts) {
     s.set(zmq::sockopt::linger, 0);
     s.set(zmq::sockopt::sndhwm, 100000);
     s.set(zmq::sockopt::rcvhwm, 100000);
+    s.set(zmq::sockopt::heartbeat_ivl, opts.heartbeat_ivl_ms);
+    s.set(zmq::sockopt::heartbeat_timeout, opts.heartbeat_timeout_ms);
+    s.set(zmq::sockopt::heartbeat_ttl, opts.heartbeat_ttl_ms);
+    s.set(zmq::sockopt::connect_timeout, opts.connect_timeout_ms);
     if (!opts.server_public_key.empty()) {
-      auto keys = make_curve_keypair();
-      if (!keys) return keys.error();
+      curve_keypair keys{opts.curve_public_key, opts.curve_secret_key};
+      if (keys.public_key.empty()) {
+        auto fresh = make_curve_keypair();
+        if (!fresh) return fresh.error();
+        keys = *fresh;
+      }
       s.set(zmq::sockopt::curve_serverkey, opts.server_public_key);
-      s.set(zmq::sockopt::curve_publickey, keys->public_key);
-      s.set(zmq::sockopt::curve_secretkey, keys->secret_key);
+      s.set(zmq::sockopt::curve_publickey, keys.public_key);
+      s.set(zmq::sockopt::curve_secretkey, keys.secret_key);
     }
+    auto mon = link_monitor::attach(*c->impl_->ctx, s, opts.endpoint, opts.heartbeat_timeout_ms);
+    if (!mon) return mon.error();
+    c->impl_->mon = std::move(*mon);
     s.connect(opts.endpoint);
   } catch (const zmq::error_t& e) {
     return status{errc::invalid_argument, "cannot connect to " + opts.endpoint + ": " + e.what() +
                                               " (expected an endpoint like tcp://127.0.0.1:7070"
-                                              " and a 40-char Z85 server key)"};
+                                              " and 40-char Z85 keys)"};
   }
   return c;
 }
@@ -67,14 +69,7 @@ status client::send(const messages::envelope& env) {
 }
 
 status client::send_raw(const std::string& bytes) {
-  if (auto& conn = impl_->conn) {
-    // A broken connection is opened again here; requests in flight on it are lost (their
-    // callers time out), as when a node restarts under a libzmq client.
-    if (!conn->is_open()) {
-      if (auto st = conn->open(opts_.endpoint, inline_connect_timeout_ms); !st) return st;
-    }
-    return conn->send(bytes);
-  }
+  impl_->mon->mark();
   try {
     if (!impl_->sock->send(zmq::buffer(bytes), zmq::send_flags::dontwait))
       return status{errc::unavailable, "send queue to " + opts_.endpoint +
@@ -85,27 +80,30 @@ status client::send_raw(const std::string& bytes) {
   return {};
 }
 
-status client::flush() {
-  if (impl_->conn) return impl_->conn->flush();
-  return {};
-}
-
 status client::receive_bytes(int timeout_ms, const std::function<void(std::string_view)>& fn) {
-  if (impl_->conn) return impl_->conn->receive(timeout_ms, fn);
+  using clock = std::chrono::steady_clock;
   auto& sock = *impl_->sock;
-  zmq::pollitem_t item{sock.handle(), 0, ZMQ_POLLIN, 0};
+  auto& mon = *impl_->mon;
   try {
     zmq::message_t msg;
     // A reply already queued: no poll (a system call) needed.
     if (!sock.recv(msg, zmq::recv_flags::dontwait)) {
       if (timeout_ms == 0) return status{errc::timeout, "no reply queued"}; // no system call
-      zmq::poll(&item, 1, std::chrono::milliseconds(timeout_ms));
-      if (!(item.revents & ZMQ_POLLIN))
-        return status{errc::timeout, "no reply from " + opts_.endpoint + " within " +
-                                         std::to_string(timeout_ms) +
-                                         " ms (is the node running, and the key right?)"};
-      if (!sock.recv(msg, zmq::recv_flags::dontwait))
-        return status{errc::timeout, "no reply from " + opts_.endpoint};
+      const auto deadline = clock::now() + std::chrono::milliseconds(timeout_ms);
+      zmq::pollitem_t items[] = {{sock.handle(), 0, ZMQ_POLLIN, 0},
+                                 {mon.handle(), 0, ZMQ_POLLIN, 0}};
+      for (;;) {
+        // The connection's events first: a refused or dropped connection ends the wait.
+        mon.drain();
+        if (auto st = mon.verdict(); !st) return st;
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
+        if (left.count() <= 0)
+          return status{errc::timeout, "no reply from " + opts_.endpoint + " within " +
+                                           std::to_string(timeout_ms) + " ms (" +
+                                           mon.timeout_hint() + ")"};
+        zmq::poll(items, 2, left);
+        if ((items[0].revents & ZMQ_POLLIN) && sock.recv(msg, zmq::recv_flags::dontwait)) break;
+      }
     }
     fn(std::string_view(static_cast<const char*>(msg.data()), msg.size()));
     return {};
@@ -135,8 +133,8 @@ result<messages::envelope> client::call(messages::envelope env, int timeout_ms) 
     if (!rep) {
       if (rep.error().code() == errc::timeout)
         return status{errc::timeout, "no reply from " + opts_.endpoint + " within " +
-                                         std::to_string(timeout_ms) +
-                                         " ms (is the node running, and the key right?)"};
+                                         std::to_string(timeout_ms) + " ms (" +
+                                         impl_->mon->timeout_hint() + ")"};
       return rep;
     }
     // Correlation id 0: the server could not read our envelope at all; it is ours.

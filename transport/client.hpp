@@ -8,9 +8,15 @@
 //
 // Threading: a client belongs to one thread at a time (ZeroMQ sockets are not
 // thread-safe); make one client per thread. Each client has its own ZeroMQ context.
-// With client_options::server_public_key set, the connection uses CURVE (an ephemeral
-// client key pair is generated). With client_options::inline_io the calling thread
-// speaks ZeroMQ's wire protocol itself (no libzmq context, no I/O thread).
+// With client_options::server_public_key set, the connection uses CURVE (with the
+// client's own key pair when given, for nodes with an allowlist; else an ephemeral one).
+//
+// Failing fast: the client watches its connection (transport/link_monitor.hpp). A wait for
+// a reply ends at once with errc::unavailable, instead of at its timeout, when the node
+// refused the TCP connection and was never reached ("no node answering at ..."), refused
+// the client's CURVE key, speaks another security mechanism, or the connection dropped
+// after the request was sent (libzmq heartbeats: a node that stops answering them is
+// dropped after heartbeat_timeout_ms). Timeouts say what state the connection was in.
 #pragma once
 
 #include <functional>
@@ -29,23 +35,25 @@ struct client_options {
   std::string endpoint = "tcp://127.0.0.1:7070";
   std::string server_public_key; ///< Z85; non-empty = CURVE
   std::string name = "client";   ///< the envelope `source`
-  /// Speak ZeroMQ's protocol (ZMTP 3.0, NULL mechanism) on the calling thread instead of
-  /// through a libzmq context and its I/O thread (transport/zmtp.hpp): two thread
-  /// hand-offs fewer per request, for clients that wait for each answer. Differences:
-  ///  - send() queues; the queue is written by the next receive(), call() or flush() (or
-  ///    once 256 KiB wait), so a burst of requests leaves in one system call;
-  ///  - connect() connects and fails at once when the node is not there;
-  ///  - no CURVE;
-  ///  - a broken connection fails the call that sees it and is opened again by the next
-  ///    send (requests in flight on it are lost, as with a node restart);
-  ///  - heartbeats (PING) are answered while the client waits in receive().
-  bool inline_io = false;
+  /// The client's own CURVE key pair (Z85, as `pinpipe keygen` prints it), for a node that
+  /// admits only listed clients; both empty = an ephemeral pair.
+  std::string curve_public_key;
+  std::string curve_secret_key;
+  /// libzmq heartbeats (ZMQ_HEARTBEAT_IVL/TIMEOUT/TTL): a PING every ivl; a connection
+  /// with no traffic for timeout is dropped (a waiting call then fails); ttl asks the node
+  /// to drop us after that long without traffic. 0 = off.
+  int heartbeat_ivl_ms = 1000;
+  int heartbeat_timeout_ms = 5000;
+  int heartbeat_ttl_ms = 10000;
+  /// ZMQ_CONNECT_TIMEOUT: a TCP connect that takes longer is abandoned and retried.
+  int connect_timeout_ms = 3000;
 };
 
 class client {
 public:
   /// Creates the socket and connects (ZeroMQ connects in the background: an unreachable
-  /// node shows up as timeouts, not here). Fails on a malformed endpoint or key.
+  /// node shows up in the first wait for a reply, not here). Fails on a malformed endpoint
+  /// or key.
   static result<std::unique_ptr<client>> connect(const client_options& opts);
   ~client();
 
@@ -62,8 +70,6 @@ public:
   result<messages::envelope> call(messages::envelope env, int timeout_ms);
   /// Sends raw bytes as one frame (tests of malformed input).
   status send_raw(const std::string& bytes);
-  /// Writes what send() queued (inline_io); with libzmq its I/O thread does that already.
-  status flush();
 
   uint64_t next_correlation_id() { return ++last_id_; }
   const std::string& name() const { return opts_.name; }

@@ -12,6 +12,7 @@
 #include "messages/codec.hpp"
 #include "messages/fast_codec.hpp"
 #include "messages/log_api.hpp"
+#include "transport/zap_handler.hpp"
 
 namespace pinpipe::transport {
 
@@ -105,7 +106,36 @@ messages::envelope error_envelope(const status& st) {
   return messages::make_envelope(err, 0, "transport");
 }
 
+/// Host part of a tcp:// endpoint ("tcp://127.0.0.1:7070" -> "127.0.0.1"), or empty.
+std::string tcp_host(const std::string& ep) {
+  if (ep.rfind("tcp://", 0) != 0) return {};
+  std::string rest = ep.substr(6);
+  if (auto semi = rest.find(';'); semi != std::string::npos) rest = rest.substr(semi + 1);
+  if (!rest.empty() && rest[0] == '[') return rest.substr(1, rest.find(']') - 1);
+  return rest.substr(0, rest.rfind(':'));
+}
+
+std::string oversized_message(size_t size, int64_t limit) {
+  return "request frame of " + std::to_string(size) + " bytes is over this node's limit of " +
+         std::to_string(limit) +
+         " bytes ([node] max_frame_bytes); send fewer or smaller records per request";
+}
+
 } // namespace
+
+std::string exposure_warning(const server_options& opts) {
+  if (!opts.curve_secret_key.empty()) return {};
+  const std::string& ep = opts.endpoint;
+  if (ep.rfind("ipc://", 0) == 0 || ep.rfind("inproc://", 0) == 0) return {};
+  const std::string host = tcp_host(ep);
+  if (host.rfind("127.", 0) == 0 || host == "localhost" || host == "::1" || host == "lo")
+    return {};
+  return "the node's ZeroMQ API on " + ep +
+         " listens beyond loopback without CURVE: anyone who reaches the port can read, write "
+         "and delete every topic, in clear text; set [node] curve_secret_key and "
+         "curve_public_key (`pinpipe keygen`) and curve_allowed_clients, or listen on "
+         "127.0.0.1";
+}
 
 void server::run(std::promise<status>* started) {
   auto log = logging::get("transport");
@@ -113,12 +143,29 @@ void server::run(std::promise<status>* started) {
       "inproc://pinpipe-wake-" + std::to_string(reinterpret_cast<uintptr_t>(this));
   zmq::socket_t router(impl_->ctx, zmq::socket_type::router);
   zmq::socket_t wake_in(impl_->ctx, zmq::socket_type::pair);
+  std::unique_ptr<zap_handler> zap;
+  const bool curve = !opts_.curve_secret_key.empty();
   try {
     router.set(zmq::sockopt::linger, 0);
-    router.set(zmq::sockopt::maxmsgsize, opts_.max_message_bytes);
+    // Frames up to twice the limit are read and answered with an error (see server.hpp).
+    router.set(zmq::sockopt::maxmsgsize,
+               opts_.max_message_bytes > 0 ? 2 * opts_.max_message_bytes : int64_t{-1});
     router.set(zmq::sockopt::sndhwm, 100000);
     router.set(zmq::sockopt::rcvhwm, 100000);
-    if (!opts_.curve_secret_key.empty()) {
+    router.set(zmq::sockopt::heartbeat_ivl, opts_.heartbeat_ivl_ms);
+    router.set(zmq::sockopt::heartbeat_timeout, opts_.heartbeat_timeout_ms);
+    router.set(zmq::sockopt::heartbeat_ttl, opts_.heartbeat_ttl_ms);
+    if (curve && opts_.curve_check_clients) {
+      // Bound before the ROUTER: no handshake may find the ZAP endpoint missing.
+      auto z = zap_handler::bind(impl_->ctx, opts_.curve_allowed_clients);
+      if (!z) {
+        started->set_value(z.error());
+        return;
+      }
+      zap = std::move(*z);
+      router.set(zmq::sockopt::zap_domain, "pinpipe");
+    }
+    if (curve) {
       router.set(zmq::sockopt::curve_server, 1);
       router.set(zmq::sockopt::curve_secretkey, opts_.curve_secret_key);
       router.set(zmq::sockopt::curve_publickey, opts_.curve_public_key);
@@ -144,10 +191,19 @@ void server::run(std::promise<status>* started) {
   }
   started->set_value(status{});
   log->info("transport listening on {}{}", bound_endpoint_,
-            opts_.curve_secret_key.empty() ? "" : " (CURVE)");
+            !curve ? ""
+            : zap  ? " (CURVE, " + std::to_string(opts_.curve_allowed_clients.size()) +
+                        " allowed client keys)"
+                   : std::string{" (CURVE, any client that knows the server key)"});
+  if (auto w = exposure_warning(opts_); !w.empty()) log->warn("{}", w);
+  if (zap && opts_.curve_allowed_clients.empty())
+    log->warn("the CURVE client allowlist is empty: every client will be refused");
 
   zmq::pollitem_t items[] = {{router.handle(), 0, ZMQ_POLLIN, 0},
-                             {wake_in.handle(), 0, ZMQ_POLLIN, 0}};
+                             {wake_in.handle(), 0, ZMQ_POLLIN, 0},
+                             {zap ? zap->handle() : nullptr, 0, static_cast<short>(zap ? ZMQ_POLLIN : 0), 0}};
+  const int n_items = zap ? 3 : 2;
+  auto last_oversized_log = std::chrono::steady_clock::time_point{};
   std::vector<zmq::message_t> frames;
   messages::fast::envelope_view fast_env;
   int last_burst = 0;
@@ -158,11 +214,12 @@ void server::run(std::promise<status>* started) {
       if (last_burst > 0 && last_burst <= 2 && opts_.spin_us > 0) {
         const auto until =
             std::chrono::steady_clock::now() + std::chrono::microseconds(opts_.spin_us);
-        while ((ready = zmq::poll(items, 2, std::chrono::milliseconds(0))) == 0 &&
+        while ((ready = zmq::poll(items, n_items, std::chrono::milliseconds(0))) == 0 &&
                std::chrono::steady_clock::now() < until) {
         }
       }
-      if (ready == 0) zmq::poll(items, 2, std::chrono::milliseconds(opts_.poll_timeout_ms));
+      if (ready == 0)
+        zmq::poll(items, n_items, std::chrono::milliseconds(opts_.poll_timeout_ms));
       last_burst = 0;
     } catch (const zmq::error_t& e) {
       if (e.num() == EINTR) continue;
@@ -180,6 +237,20 @@ void server::run(std::promise<status>* started) {
         if (frames.size() < 2) continue;
         std::string identity = frames[0].to_string();
         std::string_view body(static_cast<const char*>(frames.back().data()), frames.back().size());
+        if (opts_.max_message_bytes > 0 &&
+            body.size() > static_cast<size_t>(opts_.max_message_bytes)) {
+          ++oversized_;
+          auto msg = oversized_message(body.size(), opts_.max_message_bytes);
+          if (auto now = std::chrono::steady_clock::now();
+              now - last_oversized_log >= std::chrono::seconds(10)) {
+            log->warn("{} (answered with request_too_large; {} such frames so far)", msg,
+                      oversized_.load());
+            last_oversized_log = now;
+          }
+          responder(outbox_, identity, messages::peek_correlation_id(body))
+              .reply(error_envelope(status{errc::request_too_large, msg}));
+          continue;
+        }
         if (fast_ && frames.size() == 2 && messages::fast::read_envelope(body, fast_env)) {
           responder rsp(outbox_, identity, fast_env.correlation_id);
           try {
@@ -215,6 +286,10 @@ void server::run(std::promise<status>* started) {
           log->error("drain handler threw: {}", e.what());
         }
       }
+    }
+    if (zap && (items[2].revents & ZMQ_POLLIN)) {
+      zap->serve_queued();
+      refused_ = zap->refused();
     }
     if (items[1].revents & ZMQ_POLLIN) {
       zmq::message_t m;

@@ -9,8 +9,16 @@
 // newer protocol version) are answered by the transport itself with an error_response.
 //
 // CURVE: when server_options has a key pair, the socket is a CURVE server and only
-// clients that know the server's public key get through (the handshake of others fails
-// silently, their requests time out).
+// clients that know the server's public key get through. With curve_check_clients, a ZAP
+// handler (transport/zap_handler.hpp) served by the transport thread also requires the
+// client's public key to be on curve_allowed_clients; refused clients are logged and get
+// a ZAP error they can report.
+//
+// Limits: a frame larger than max_message_bytes is answered with an error_response
+// (request_too_large, naming the limit) and dropped; libzmq itself closes a connection
+// that sends a frame over twice that (it would otherwise buffer any announced size).
+// Heartbeats (ZMQ_HEARTBEAT_*) drop connections whose client stopped answering.
+// start() logs a warning when the socket listens beyond loopback without CURVE.
 //
 // Bursts: the thread reads every request already queued on the ROUTER (up to
 // server_options::max_burst) before it sends replies; after each burst it calls the
@@ -28,6 +36,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/status.hpp"
 #include "messages/wire.hpp"
@@ -40,7 +49,17 @@ struct server_options {
   std::string curve_secret_key; ///< Z85; with curve_public_key enables CURVE
   std::string curve_public_key;
   int poll_timeout_ms = 100;            ///< how often the thread checks for stop
-  int64_t max_message_bytes = 64 << 20; ///< larger frames are dropped by libzmq
+  /// Larger frames get an error_response naming the limit; over twice this, libzmq closes
+  /// the connection. <= 0: no limit.
+  int64_t max_message_bytes = 64 << 20;
+  /// libzmq heartbeats (ZMQ_HEARTBEAT_IVL/TIMEOUT/TTL; 0 = off), see transport/client.hpp.
+  int heartbeat_ivl_ms = 1000;
+  int heartbeat_timeout_ms = 5000;
+  int heartbeat_ttl_ms = 10000;
+  /// With CURVE: admit only clients whose public key (Z85) is in curve_allowed_clients
+  /// (an empty list then admits nobody).
+  bool curve_check_clients = false;
+  std::vector<std::string> curve_allowed_clients;
   int max_burst = 1000;                 ///< requests read per burst before replies are sent
   /// After a burst of one or two requests (a client waiting for each answer), keep
   /// checking for the next request this long before sleeping in poll: such a client then
@@ -48,6 +67,10 @@ struct server_options {
   /// periods never spin. 0 = always sleep.
   int spin_us = 250;
 };
+
+/// The warning start() logs for `opts` (empty when none): listening beyond loopback
+/// (not 127.0.0.0/8, ::1, localhost, ipc:// or inproc://) without CURVE.
+std::string exposure_warning(const server_options& opts);
 
 namespace detail {
 struct outbox;
@@ -108,8 +131,12 @@ public:
   void stop();
   /// The bound endpoint, with the real port when an ephemeral one was asked for.
   std::string endpoint() const { return bound_endpoint_; }
-  /// Requests received so far (including undecodable ones).
+  /// Requests received so far (including undecodable and oversized ones).
   uint64_t requests_received() const { return received_.load(); }
+  /// Frames answered with request_too_large.
+  uint64_t oversized_frames() const { return oversized_.load(); }
+  /// Clients the CURVE allowlist refused (handshakes, so a retrying client counts often).
+  uint64_t refused_clients() const { return refused_.load(); }
 
 private:
   void run(std::promise<status>* started);
@@ -122,6 +149,8 @@ private:
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> received_{0};
+  std::atomic<uint64_t> oversized_{0};
+  std::atomic<uint64_t> refused_{0};
   std::string bound_endpoint_;
   struct impl;
   std::unique_ptr<impl> impl_;

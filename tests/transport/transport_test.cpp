@@ -224,15 +224,14 @@ TEST(Transport, CurveServerServesOnlyClientsThatKnowItsPublicKey) {
   });
   ASSERT_TRUE(s.start().ok());
 
+  // Both fail (at once, with a reason: link_test.cpp), and neither reaches the handler.
   auto plain = connect_to(s);
   auto no_key = plain->call(request_with("plain"), 700);
   ASSERT_FALSE(no_key.ok());
-  EXPECT_EQ(no_key.error().code(), errc::timeout);
 
   auto wrong = connect_to(s, other->public_key);
   auto wrong_key = wrong->call(request_with("wrong"), 700);
   ASSERT_FALSE(wrong_key.ok());
-  EXPECT_EQ(wrong_key.error().code(), errc::timeout);
   EXPECT_EQ(handled.load(), 0);
 
   auto good = connect_to(s, keys->public_key);
