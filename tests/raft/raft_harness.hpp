@@ -110,7 +110,9 @@ public:
           busy = true;
           ready rd = nodes_[i]->take_ready();
           for (auto& a : rd.acks) acks_[i].push_back(a);
-          if (paused_.count(i) || !held_[i].empty()) {
+          // A ready's messages wait for its own persist request only (the host may
+          // pipeline): readies without one go out at once.
+          if (rd.persist && (paused_.count(i) || !held_[i].empty())) {
             held_[i].push_back({std::move(rd.persist), std::move(rd.messages)});
             continue;
           }

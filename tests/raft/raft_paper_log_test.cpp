@@ -51,6 +51,7 @@ TEST(RaftPaper, FollowerAcksOnlyPersistedEntries) {
   h.sent().clear();
   ASSERT_TRUE(h.at(1).propose(make_proposal(1, 3)).ok());
   h.pump();
+  h.tick_all(12); // heartbeats make the leader resend: the follower must still wait
   for (auto& m : h.sent_of(msg_type::append_response))
     EXPECT_LT(m.match, off(1)) << "acknowledged " << to_string(m) << " before its fsync";
   EXPECT_EQ(h.at(1).commit(), off(0)) << "nothing new commits while followers have not fsynced";
@@ -85,6 +86,18 @@ TEST(RaftPaper, FollowerCommitsUpToLeaderCommit) {
   h.tick_all(5); // a heartbeat carries the commit index
   EXPECT_EQ(h.at(2).commit(), off(4));
   EXPECT_EQ(h.at(3).commit(), off(4));
+}
+
+TEST(RaftPaper, FollowerCommitIsBoundedByWhatTheAppendVerified) {
+  // The follower's tail after the entries of this append may still be a divergent one
+  // from an old leader: the leader's commit index says nothing about it yet.
+  durable_state d;
+  d.hard.term = trm(1);
+  d.entries = {make_entry(0, 0, 1), make_entry(1, 1, 1), make_entry(2, 3, 1, "old")};
+  node n(make_config(1, 3), d);
+  n.step(append_msg(2, 1, 2, -1, 0, {make_entry(0, 0, 1)}, 5));
+  EXPECT_EQ(n.commit(), off(0)) << "committed past the entries the append carried";
+  EXPECT_EQ(n.log().last(), off(3)) << "matching entries do not truncate";
 }
 
 TEST(RaftPaper, FollowerRejectsAppendWhosePrevDoesNotMatch) {

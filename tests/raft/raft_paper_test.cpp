@@ -207,6 +207,21 @@ TEST(RaftPaper, PreVoteDoesNotDisruptHealthyLeader) {
   EXPECT_EQ(h.at(3).leader(), nid(1));
 }
 
+TEST(RaftPaper, PreVoteRequestDoesNotChangeVoterTerm) {
+  durable_state d;
+  d.hard = {trm(2), nid(3)};
+  node n(make_config(1, 3), d);
+  n.step(vote_msg(2, 1, 3, 10, 2, msg_type::pre_vote));
+  EXPECT_EQ(n.term(), trm(2)) << "a pre-vote request must not raise the voter's term";
+  EXPECT_EQ(n.vote(), nid(3));
+  ready rd = n.take_ready();
+  EXPECT_FALSE(rd.persist) << "granting a pre-vote records nothing";
+  auto r = messages_of(rd, msg_type::pre_vote_response);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_FALSE(r[0].reject);
+  EXPECT_EQ(r[0].term, trm(3)) << "granted for the term asked";
+}
+
 TEST(RaftPaper, VotersInLeaseIgnoreCandidates) {
   harness h(3);
   h.elect(1);

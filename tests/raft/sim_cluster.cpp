@@ -17,9 +17,12 @@ simulation::simulation(const sim_options& o) : opt_(o), r_{o.seed}, check_(o.nod
   fsync_max_ = 1 + static_cast<int64_t>(r_.below(10));
   partition_ = r_.below(250);
   crash_ = r_.below(150);
+  batches_per_append_ = 1 + r_.below(8);
+  inflight_ = 1 + static_cast<int>(r_.below(8));
   ps << "nodes=" << o.nodes << " drop=" << drop_ / 10.0 << "% dup=" << dup_ / 10.0
      << "% delay=" << delay_min_ << "-" << delay_min_ + delay_span_ << "ms fsync<=" << fsync_max_
-     << "ms partition=" << partition_ / 10.0 << "%/50ms crash=" << crash_ / 10.0 << "%/50ms";
+     << "ms partition=" << partition_ / 10.0 << "%/50ms crash=" << crash_ / 10.0
+     << "%/50ms batches/append=" << batches_per_append_ << " inflight=" << inflight_;
   res_.params = ps.str();
   nodes_.resize(static_cast<size_t>(o.nodes) + 1);
   blocked_.assign(static_cast<size_t>(o.nodes + 1) * static_cast<size_t>(o.nodes + 1), false);
@@ -28,7 +31,8 @@ simulation::simulation(const sim_options& o) : opt_(o), r_{o.seed}, check_(o.nod
     n.cfg.id = node_id{i};
     for (int j = 1; j <= o.nodes; ++j) n.cfg.voters.push_back(node_id{j});
     n.cfg.seed = o.seed * 1000 + static_cast<uint64_t>(i);
-    n.cfg.max_batches_per_append = 8;
+    n.cfg.max_batches_per_append = batches_per_append_;
+  n.cfg.max_inflight_appends = inflight_;
 #ifdef PINPIPE_RAFT_TEST_FAULTS
     n.cfg.fault_ack_before_persist = o.fault_ack_before_persist;
     n.cfg.fault_commit_old_terms = o.fault_commit_old_terms;
@@ -110,9 +114,9 @@ void simulation::drain(int i) {
         s.tag = n.epoch;
         schedule(std::move(s));
       }
-    } else if (!n.unsynced.empty()) {
-      for (auto& m : rd.messages) n.unsynced.back().msgs.push_back(std::move(m));
     } else {
+      // The contract holds a ready's messages only for its own persist request: these
+      // leave now, even while earlier writes are still unsynced (a pipelining host).
       for (auto& m : rd.messages) send(std::move(m));
     }
     for (proposal_ack& a : rd.acks) acks.push_back(a);

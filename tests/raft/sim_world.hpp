@@ -172,6 +172,8 @@ private:
   std::vector<acked_write> acked_;
   uint64_t drop_, dup_, partition_, crash_;
   int64_t delay_min_, delay_span_, fsync_max_;
+  size_t batches_per_append_;
+  int inflight_;
 };
 
 } // namespace pinpipe::raft::sim::detail
