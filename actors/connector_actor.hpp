@@ -22,7 +22,9 @@ struct connector_options {
   std::string uid;
   lake::writer_options writer;
   actor_thread thread = actor_thread::own; ///< shared: tests with CAF's test coordinator
-  std::chrono::milliseconds idle_poll{20};
+  /// Wait between polls when caught up. At least 100 ms, so an idle node idles; the batch
+  /// path's freshness comes from flush_atom before each run, not from this.
+  std::chrono::milliseconds idle_poll{200};
 };
 
 caf::actor spawn_connector(caf::actor_system& sys, storage::log_store& log, connector_options opt);

@@ -1,10 +1,16 @@
 #include "actors/stream_reader_actor.hpp"
 
+#include <algorithm>
+
 #include "actors/stream_cursor.hpp"
 #include "common/logging.hpp"
 
 namespace pinpipe::actors {
 namespace {
+
+// Internal wake-ups: a watched partition got records; the idle fallback timer fired.
+using wake_atom = caf::atom_constant<caf::atom("rdwake")>;
+using idle_atom = caf::atom_constant<caf::atom("rdidle")>;
 
 struct reader_state {
   storage::log_store* log = nullptr;
@@ -14,6 +20,13 @@ struct reader_state {
   stream_cursor cursors; ///< positions and in-flight flags, per partition
   actor_stats stats;
   bool tick_pending = false;
+  bool idle_pending = false;
+  /// Per partition: the last fetch failed, so it is retried on the idle timer (a watch
+  /// would fire at once and spin).
+  std::vector<bool> fetch_failed;
+  /// Per partition: the log watch id while waiting for records (0 = none); shared with the
+  /// exit handler that cancels them (the state is gone by then).
+  std::shared_ptr<std::vector<uint64_t>> watches = std::make_shared<std::vector<uint64_t>>();
   std::shared_ptr<spdlog::logger> logger = logging::get("sink");
 };
 
@@ -41,6 +54,8 @@ bool pump_partition(reader_ptr self, int32_t p) {
   auto from = st.cursors.ready(p);
   if (!from) return false;
   auto fetched = st.log->fetch(st.opt.stream, partition_id{p}, offset_t{*from}, st.opt.max_bytes);
+  st.fetch_failed.resize(st.cursors.partitions(), false);
+  st.fetch_failed[static_cast<size_t>(p)] = !fetched;
   if (!fetched) {
     if (fetched.error().code() == errc::offset_out_of_range) {
       // Retention removed records we never read; skip to the log start and say so loudly.
@@ -48,6 +63,7 @@ bool pump_partition(reader_ptr self, int32_t p) {
           st.log->list_offset(st.opt.stream, partition_id{p}, storage::offset_spec::earliest);
       if (start) {
         if (auto lost = st.cursors.skip_to_log_start(p, start->get())) {
+          st.fetch_failed[static_cast<size_t>(p)] = false;
           note_error(self, *lost);
           schedule_tick(self, std::chrono::milliseconds{0}); // fetch on from the log start
           return true;
@@ -89,6 +105,30 @@ bool pump_partition(reader_ptr self, int32_t p) {
   return true;
 }
 
+/// Caught up: waits for records without polling. Each idle partition gets a log watch
+/// that wakes the actor when its high watermark passes the cursor; while the last fetch
+/// of some partition failed, a timer of opt.idle_poll retries it (no timer otherwise).
+void wait_for_records(reader_ptr self) {
+  auto& st = self->state;
+  auto handle = caf::actor_cast<caf::actor>(self);
+  auto& watches = *st.watches;
+  watches.resize(st.cursors.partitions(), 0);
+  st.fetch_failed.resize(st.cursors.partitions(), false);
+  for (int32_t p = 0; p < static_cast<int32_t>(st.cursors.partitions()); ++p) {
+    auto i = static_cast<size_t>(p);
+    auto from = st.cursors.ready(p);
+    if (!from || st.fetch_failed[i] || watches[i] != 0) continue;
+    watches[i] = st.log->watch(st.opt.stream, partition_id{p}, offset_t{*from},
+                               [handle, p] { caf::anon_send(handle, wake_atom::value, p); });
+  }
+  const bool any_failed =
+      std::find(st.fetch_failed.begin(), st.fetch_failed.end(), true) != st.fetch_failed.end();
+  if (any_failed && !st.idle_pending) {
+    st.idle_pending = true;
+    self->delayed_send(self, st.opt.idle_poll, idle_atom::value);
+  }
+}
+
 caf::behavior stream_reader(reader_ptr self, storage::log_store* log, stream_reader_options opt,
                             cleaner_actor cleaner, sink_actor sink) {
   auto& st = self->state;
@@ -97,6 +137,10 @@ caf::behavior stream_reader(reader_ptr self, storage::log_store* log, stream_rea
   st.cleaner = std::move(cleaner);
   st.sink = std::move(sink);
   st.stats.name = "stream-reader " + st.opt.stream;
+  self->attach_functor([log, watches = st.watches] {
+    for (auto id : *watches)
+      if (id != 0) log->cancel_watch(id);
+  });
   auto info = log->describe_topic(st.opt.stream);
   if (!info) {
     note_error(self, info.error().to_string());
@@ -120,7 +164,17 @@ caf::behavior stream_reader(reader_ptr self, storage::log_store* log, stream_rea
         bool busy = false;
         for (int32_t p = 0; p < static_cast<int32_t>(self->state.cursors.partitions()); ++p)
           busy = pump_partition(self, p) || busy;
-        if (!busy) schedule_tick(self, self->state.opt.idle_poll);
+        if (!busy) wait_for_records(self);
+      },
+      [=](wake_atom, int32_t p) {
+        auto& watches = *self->state.watches;
+        if (p >= 0 && static_cast<size_t>(p) < watches.size())
+          watches[static_cast<size_t>(p)] = 0;
+        schedule_tick(self, std::chrono::milliseconds{0});
+      },
+      [=](idle_atom) {
+        self->state.idle_pending = false;
+        schedule_tick(self, std::chrono::milliseconds{0});
       },
       [=](stats_atom) { return self->state.stats; },
   };

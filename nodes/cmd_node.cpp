@@ -14,6 +14,7 @@
 
 #include "actors/broker_actor.hpp"
 #include "actors/pipeline_runtime.hpp"
+#include "actors/system_setup.hpp"
 #include "actors/type_ids.hpp"
 #include "common/logging.hpp"
 #include "nodes/command.hpp"
@@ -105,7 +106,7 @@ int run_node(const common_options& common, const node_flags& flags) {
 
   // 5. The actor system with the broker actor and the request router.
   caf::actor_system_config sys_cfg;
-  actors::register_message_types(sys_cfg);
+  actors::configure_actor_system(sys_cfg);
   int exit_code = 0;
   {
     caf::actor_system sys{sys_cfg};

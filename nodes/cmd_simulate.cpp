@@ -22,6 +22,7 @@
 #include <caf/actor_system_config.hpp>
 
 #include "actors/pipeline_runtime.hpp"
+#include "actors/system_setup.hpp"
 #include "actors/type_ids.hpp"
 #include "common/logging.hpp"
 #include "nodes/command.hpp"
@@ -144,7 +145,7 @@ int run_simulate(const common_options& common, const simulate_flags& f) {
 
   // 4. The actor graph.
   caf::actor_system_config sys_cfg;
-  actors::register_message_types(sys_cfg);
+  actors::configure_actor_system(sys_cfg);
   int exit_code = 0;
   simulation_summary summary;
   {
