@@ -5,7 +5,9 @@
 // The host's loop, for each ready `rd`:
 //   1. if rd.persist: apply it to storage IN ORDER (hard state, then reset, then truncate,
 //      then append) and make it durable (fsync; the hard state by atomic rename);
-//   2. only then send rd.messages (votes and acknowledgements depend on step 1);
+//   2. only then send rd.messages (votes and term changes depend on step 1). A ready
+//      without a persist request may be sent at once, even while earlier requests are
+//      still being written: the core acknowledges appends only up to persisted();
 //   3. answer rd.acks to the clients; expose rd.commit as the high watermark;
 //   4. once the request is durable, call persisted(rd.persist->id). Requests are made
 //      durable and acknowledged in the order they were issued.
