@@ -44,6 +44,7 @@ storage::log_config log_config_of(const config::config& cfg, const std::string& 
   lc.index_interval_bytes = cfg.log.index_interval_bytes;
   lc.preallocate = cfg.log.preallocate;
   lc.flush_max_delay_us = cfg.log.flush_max_delay_us;
+  lc.max_open_files = cfg.log.max_open_files;
   return lc;
 }
 

@@ -56,6 +56,7 @@ std::vector<field> fields(config& c) {
       {"log", "index_interval_bytes", kind::i32, rule::positive, &c.log.index_interval_bytes},
       {"log", "preallocate", kind::boolean, rule::any, &c.log.preallocate},
       {"log", "flush_max_delay_us", kind::i32, rule::non_negative, &c.log.flush_max_delay_us},
+      {"log", "max_open_files", kind::i32, rule::positive, &c.log.max_open_files},
       {"log", "default_partitions", kind::i32, rule::positive, &c.log.default_partitions},
       {"pipeline", "user_id", kind::string, rule::any, &c.pipeline.user_id},
       {"pipeline", "stream_shards", kind::i32, rule::positive, &c.pipeline.stream_shards},

@@ -55,6 +55,7 @@ struct log_section {
   int32_t index_interval_bytes = 4096;
   bool preallocate = true;
   int32_t flush_max_delay_us = 0;
+  int32_t max_open_files = 256;
   int32_t default_partitions = 1;
 };
 

@@ -19,6 +19,7 @@
 #include "common/logging.hpp"
 #include "nodes/command.hpp"
 #include "nodes/request_router.hpp"
+#include "storage/file_log.hpp"
 #include "storage/log.hpp"
 #include "transport/curve.hpp"
 #include "transport/server.hpp"
@@ -92,6 +93,11 @@ int run_node(const common_options& common, const node_flags& flags) {
   // 2. Logging.
   logging::init(cfg->node.log_level);
   auto log = logging::get("node");
+  // Every active segment holds 3 descriptors (closed ones share storage's fd cache).
+  uint64_t fd_soft_before = 0;
+  const uint64_t fd_soft = storage::raise_open_files_limit(&fd_soft_before);
+  if (fd_soft != fd_soft_before)
+    log->info("raised the open files limit from {} to {}", fd_soft_before, fd_soft);
 
   // 3. The log, under <data_dir>/log (recovery runs here).
   auto store = open_log(*cfg);

@@ -20,6 +20,7 @@ std::vector<command_factory> command_table() {
       make_batch_command,      // pinpipe batch …    (cmd_batch.cpp)
       make_query_command,      // pinpipe query      (cmd_query.cpp)
       make_status_command,     // pinpipe status     (cmd_status.cpp)
+      make_log_command,        // pinpipe log …      (cmd_log.cpp)
                                // Add new subcommands here (bench).
   };
 }

@@ -1,6 +1,9 @@
 #include "storage/file_io.hpp"
 
+#include <atomic>
 #include <cerrno>
+#include <condition_variable>
+#include <mutex>
 #include <cstring>
 #include <vector>
 
@@ -11,6 +14,39 @@
 #include "storage/filename.hpp"
 
 namespace pinpipe::storage::io {
+
+namespace test_hooks {
+namespace {
+std::atomic<bool> blocked{false};
+std::mutex mtx;
+std::condition_variable cv;
+int waiting = 0;
+} // namespace
+
+void block_syncs() {
+  std::lock_guard<std::mutex> guard{mtx};
+  blocked = true;
+}
+void release_syncs() {
+  {
+    std::lock_guard<std::mutex> guard{mtx};
+    blocked = false;
+  }
+  cv.notify_all();
+}
+int blocked_syncs() {
+  std::lock_guard<std::mutex> guard{mtx};
+  return waiting;
+}
+/// Waits while the switch is on (the stalled disk).
+void wait_if_blocked() {
+  if (!blocked.load(std::memory_order_relaxed)) return;
+  std::unique_lock<std::mutex> lk{mtx};
+  ++waiting;
+  cv.wait(lk, [] { return !blocked.load(); });
+  --waiting;
+}
+} // namespace test_hooks
 
 status errno_status(const std::string& what, const std::string& path, int err) {
   const errc code = (err == ENOSPC || err == EDQUOT) ? errc::disk_full : errc::io_error;
@@ -93,11 +129,13 @@ status file::write_zeros(int64_t pos, int64_t n) const {
 }
 
 status file::datasync() const {
+  test_hooks::wait_if_blocked();
   if (::fdatasync(fd_) != 0) return errno_status("cannot fdatasync", path_, errno);
   return status::success();
 }
 
 status file::sync() const {
+  test_hooks::wait_if_blocked();
   if (::fsync(fd_) != 0) return errno_status("cannot fsync", path_, errno);
   return status::success();
 }
@@ -119,6 +157,7 @@ void file::close() {
 }
 
 status fsync_dir(const std::string& dir) {
+  test_hooks::wait_if_blocked();
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return errno_status("cannot open directory", dir, errno);
   const int rc = ::fsync(fd);

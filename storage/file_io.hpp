@@ -50,6 +50,16 @@ private:
   std::string path_;
 };
 
+/// Test hook, a fault switch in the log's I/O layer: while blocked, every fsync the log
+/// makes (file::sync, file::datasync, fsync_dir) waits until released, as on a stalled
+/// disk (fsfreeze). Only tests call these; the cost otherwise is one atomic load per sync.
+namespace test_hooks {
+void block_syncs();
+void release_syncs();
+/// Syncs waiting on the switch right now.
+int blocked_syncs();
+} // namespace test_hooks
+
 /// fsync of a directory, so that created/renamed/deleted names are durable.
 status fsync_dir(const std::string& dir);
 /// Writes `content` to path.tmp, fsyncs it, renames it over `path`, fsyncs the directory.

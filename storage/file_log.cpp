@@ -5,10 +5,12 @@
 // Lifecycle: open_file_log takes an flock on <dir>/.lock, recovers every partition,
 // replays the group offsets and starts the flusher; close() (or the destructor) drains
 // the flusher, fsyncs every partition and releases the lock.
-// Threading: a shared_mutex guards the topic map; partitions lock themselves. acks=all
+// Threading: a shared_mutex guards the topic map (never held across file I/O: topic
+// create/delete do theirs under admin_mtx_); partitions lock themselves. acks=all
 // produce requests are queued for the flusher, which does one fdatasync per dirty
 // partition for everything queued and then runs the callbacks on its own thread.
 #include <algorithm>
+#include <cerrno>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -19,10 +21,12 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "common/logging.hpp"
 #include "storage/file_io.hpp"
+#include "storage/fd_cache.hpp"
 #include "storage/file_log.hpp"
 #include "storage/filename.hpp"
 #include "storage/group_codec.hpp"
@@ -59,6 +63,12 @@ public:
       return {errc::io_error, "cannot create log directory " + cfg_.dir + ": " + ec.message()};
     const std::string lock_path = filename::lock_file(cfg_.dir);
     lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (lock_fd_ < 0 && errno == EISDIR) {
+      return {errc::io_error, "cannot open the log's lock file " + lock_path +
+                                  ": it is a directory (left by a topic named '.lock', which "
+                                  "older versions accepted); move it out of " +
+                                  cfg_.dir + " and start again"};
+    }
     if (lock_fd_ < 0) return io::errno_status("cannot open", lock_path, errno);
     if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
       return {errc::unavailable, "log directory " + cfg_.dir +
@@ -66,10 +76,18 @@ public:
                                      "); stop it or use another data directory"};
     }
     if (cfg_.preallocate) pre_ = std::make_unique<preallocator>();
+    fds_ = std::make_unique<fd_cache>(static_cast<size_t>(cfg_.max_open_files));
     for (const auto& entry : std::filesystem::directory_iterator(cfg_.dir, ec)) {
       if (!entry.is_directory()) continue;
       const std::string name = entry.path().filename().string();
-      if (!validate_topic_name(name).ok()) continue;
+      if (auto st = validate_topic_name(name); !st) {
+        if (std::filesystem::exists(filename::topic_meta(cfg_.dir, name), ec)) {
+          log_->warn("not serving the topic in {}: {} (rename the directory to a valid name "
+                     "while the node is stopped)",
+                     entry.path().string(), st.message());
+        }
+        continue;
+      }
       const std::string meta_path = filename::topic_meta(cfg_.dir, name);
       if (!std::filesystem::exists(meta_path)) {
         log_->warn("removing {}: a topic directory without topic.meta (interrupted create or "
@@ -113,8 +131,13 @@ public:
       return {errc::invalid_argument, "the internal topic " + name + " cannot be deleted"};
     }
     {
-      std::unique_lock<std::shared_mutex> guard{topics_mtx_};
-      if (topics_.erase(name) == 0) return unknown_topic_error(name);
+      // The file work runs under admin_mtx_ only: readers of the topic map never wait
+      // for the disk.
+      std::lock_guard<std::mutex> admin{admin_mtx_};
+      {
+        std::unique_lock<std::shared_mutex> guard{topics_mtx_};
+        if (topics_.erase(name) == 0) return unknown_topic_error(name);
+      }
       // The meta file goes first: a directory without it is removed on the next open.
       const std::string meta = filename::topic_meta(cfg_.dir, name);
       if (::unlink(meta.c_str()) != 0) return io::errno_status("cannot delete", meta, errno);
@@ -349,6 +372,7 @@ public:
 
   file_log_stats stats() const {
     file_log_stats s;
+    s.cached_files = fds_ ? fds_->open_count() : 0;
     s.fsyncs = fsyncs_.load();
     s.synced_batches = synced_batches_.load();
     s.flush_rounds = flush_rounds_.load();
@@ -403,6 +427,9 @@ private:
       watches_.notify(req.topic, req.partition, res.last_offset + 1);
     }
     if (!res.st.ok() || req.required_acks != acks::all) {
+      // A roll left a sealed segment to fsync: the flusher does it (not this thread, which
+      // must not wait for the disk with acks none/leader).
+      if (part->take_sync_request()) enqueue_flush(part, produce_result{}, nullptr);
       cb(std::move(res));
       return;
     }
@@ -423,6 +450,7 @@ private:
     s.seg.index_interval_bytes = std::max(cfg_.index_interval_bytes, 1);
     s.seg.preallocate = cfg_.preallocate;
     s.seg.pre = pre_.get();
+    s.seg.fds = fds_.get();
     s.seg.segment_bytes = std::clamp<int64_t>(eff.segment_bytes, 1024, max_segment_bytes);
     s.segment_ms = eff.segment_ms > 0 ? eff.segment_ms : cfg_.segment_ms;
     s.retention_bytes = eff.retention_bytes;
@@ -446,8 +474,10 @@ private:
 
   status create_topic_impl(const std::string& name, const topic_config& cfg) {
     if (auto st = validate_topic_config(name, cfg); !st) return st;
-    std::unique_lock<std::shared_mutex> guard{topics_mtx_};
-    if (topics_.count(name)) {
+    // One create or delete at a time (admin_mtx_); the topic map is locked only to
+    // insert, so listings and fetches are answered while the files are made and fsynced.
+    std::lock_guard<std::mutex> admin{admin_mtx_};
+    if (find_topic(name)) {
       return {errc::topic_exists,
               "topic '" + name + "' already exists; delete it first or reuse it"};
     }
@@ -468,7 +498,10 @@ private:
       return fail(st);
     }
     if (auto st = io::fsync_dir(cfg_.dir); !st) return fail(st);
-    topics_.emplace(name, std::move(t).value());
+    {
+      std::unique_lock<std::shared_mutex> guard{topics_mtx_};
+      topics_.emplace(name, std::move(t).value());
+    }
     log_->info("created topic {} with {} partitions", name, cfg.partitions);
     return status::success();
   }
@@ -536,7 +569,7 @@ private:
     }
     // The flusher is gone (log closing): sync here.
     if (auto r = part->sync(); !r) res.st = r.error();
-    cb(std::move(res));
+    if (cb) cb(std::move(res));
   }
 
   /// One group commit: one fdatasync per distinct partition of `batch`, then every callback
@@ -557,6 +590,9 @@ private:
       if (!r) log_->error("group commit: {}", r.error().to_string());
     }
     for (auto& a : batch) {
+      // Appends that rolled meanwhile left sealed segments to fsync: once more.
+      if (a.part->take_sync_request()) enqueue_flush(a.part, produce_result{}, nullptr);
+      if (!a.cb) continue; // a sync of sealed segments only (append_and_ack)
       for (const auto& s : synced) {
         if (s.first == a.part.get() && !s.second.ok()) a.res.st = s.second;
       }
@@ -601,7 +637,9 @@ private:
   std::atomic<bool> closed_{false};
   int lock_fd_ = -1;
   std::unique_ptr<preallocator> pre_; ///< declared before topics_: outlives the segments
+  std::unique_ptr<fd_cache> fds_;     ///< likewise
 
+  std::mutex admin_mtx_; ///< serialises topic create/delete (their file work)
   mutable std::shared_mutex topics_mtx_;
   std::map<std::string, std::shared_ptr<topic>> topics_;
   watch_registry watches_;
@@ -632,6 +670,9 @@ status validate_log_config(const log_config& cfg) {
     return {errc::invalid_config, "log.segment_bytes must be between 1024 and 1 GiB"};
   }
   if (cfg.segment_ms < 1) return {errc::invalid_config, "log.segment_ms must be >= 1"};
+  if (cfg.max_open_files < 1) {
+    return {errc::invalid_config, "log.max_open_files must be >= 1"};
+  }
   if (cfg.flush_max_delay_us < 0 || cfg.flush_max_delay_us > 1000000) {
     return {errc::invalid_config, "log.flush_max_delay_us must be 0..1000000"};
   }
@@ -648,6 +689,18 @@ result<std::unique_ptr<log_store>> open_file_log(const log_config& cfg) {
     return st;
   }
   return std::unique_ptr<log_store>(std::move(log));
+}
+
+uint64_t raise_open_files_limit(uint64_t* before) {
+  struct rlimit rl {};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0) return 0;
+  if (before) *before = rl.rlim_cur;
+  if (rl.rlim_cur < rl.rlim_max) {
+    rlimit raised = rl;
+    raised.rlim_cur = rl.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) rl = raised;
+  }
+  return rl.rlim_cur;
 }
 
 std::optional<file_log_stats> file_log_stats_of(const log_store& log) {

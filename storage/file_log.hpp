@@ -22,10 +22,16 @@ struct file_log_stats {
   uint64_t flush_rounds = 0;    ///< times the flusher woke up with work
   uint64_t merged_groups = 0;   ///< batches written by produce_many for several requests
   uint64_t merged_requests = 0; ///< requests that went into those merged batches
+  uint64_t cached_files = 0;    ///< closed segment files open in the fd cache now
 };
 
 /// The counters of a log made by open_file_log; nullopt for other implementations.
 std::optional<file_log_stats> file_log_stats_of(const log_store& log);
+
+/// Raises the process's soft RLIMIT_NOFILE to its hard limit (the node does this at
+/// start: each active segment holds 3 descriptors). Returns the soft limit now in force
+/// and, in `before`, the one before.
+uint64_t raise_open_files_limit(uint64_t* before = nullptr);
 
 std::string encode_topic_meta(const topic_config& cfg);
 result<topic_config> decode_topic_meta(const std::string& text, const std::string& path);

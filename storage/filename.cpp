@@ -16,6 +16,18 @@ std::string base_name(offset_t base, const char* suffix) {
 std::string lock_file(const std::string& dir) {
   return dir + "/.lock";
 }
+const std::vector<std::string>& reserved_names() {
+  // Every top-level name of the log, current and past ("." and ".." are the directory's).
+  static const std::vector<std::string> names{".lock", ".", ".."};
+  return names;
+}
+bool is_reserved(const std::string& name) {
+  if (!name.empty() && name[0] == '.') return true;
+  for (const auto& r : reserved_names()) {
+    if (name == r) return true;
+  }
+  return false;
+}
 std::string topic_dir(const std::string& dir, const std::string& topic) {
   return dir + "/" + topic;
 }

@@ -6,18 +6,29 @@
 //   <dir>/<topic>/<p>/<base offset, 20 digits>.index      sparse offset index
 //   <dir>/<topic>/<p>/<base offset, 20 digits>.timeindex  time index
 //
+// Topic directories share <dir> with the log's own files. Rule that keeps them apart:
+// every file or directory the log itself keeps directly in <dir> has a name starting
+// with '.', is listed in reserved_names(), and validate_topic_name (request_checks.cpp)
+// refuses every name starting with '.' and every reserved name. A new top-level file
+// must follow the rule (the storage tests try every reserved name as a topic).
+//
 // Threading: pure functions.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/types.hpp"
 
 namespace pinpipe::storage::filename {
 
 std::string lock_file(const std::string& dir);
+/// Names the log keeps directly in its directory (never usable as topic names).
+const std::vector<std::string>& reserved_names();
+/// True when `name` may not be a topic: it starts with '.' or is reserved.
+bool is_reserved(const std::string& name);
 std::string topic_dir(const std::string& dir, const std::string& topic);
 std::string topic_meta(const std::string& dir, const std::string& topic);
 std::string partition_dir(const std::string& dir, const std::string& topic, partition_id p);

@@ -71,6 +71,7 @@ struct log_config {
   int32_t index_interval_bytes = 4096;           ///< one sparse index entry per this many bytes
   bool preallocate = true;                       ///< zero-fill segments ahead of the write position
   int32_t flush_max_delay_us = 0;                ///< group commit: fixed wait; 0 = adaptive linger
+  int32_t max_open_files = 256; ///< closed segment files open at once (fd cache, fd_cache.hpp)
 };
 
 /// A produce request: one batch of records for one partition.
@@ -173,7 +174,8 @@ public:
   virtual ~log_store() = default;
 
   // -- topics ---------------------------------------------------------------------------
-  /// Names: 1..249 chars of [A-Za-z0-9._-]; names starting with "__" are internal.
+  /// Names: 1..249 chars of [A-Za-z0-9._-], not starting with '.' (reserved for the log's
+  /// own files); names starting with "__" are internal.
   virtual status create_topic(const std::string& name, const topic_config& cfg) = 0;
   virtual status delete_topic(const std::string& name) = 0;
   virtual std::vector<topic_info> list_topics() const = 0;

@@ -62,9 +62,14 @@ result<std::unique_ptr<partition>> partition::open(const std::string& pdir,
 status partition::roll_locked(int64_t now_ms) {
   auto& old = segments_.back();
   if (auto st = old->seal(); !st) return st;
-  auto seg = segment::create(pdir_, old->next_offset(), settings_.seg);
+  segment_settings next = settings_.seg;
+  next.prealloc_initial = old->prealloc_window(); // the window follows the partition's writes
+  auto seg = segment::create(pdir_, old->next_offset(), next);
   if (!seg) return seg.error();
-  if (auto st = io::fsync_dir(pdir_); !st) return st;
+  old->release_files(); // its fsync (sync_sealed) reopens it through the fd cache
+  unsynced_.push_back(old);
+  ++dir_changes_;
+  sync_wanted_ = true;
   logging::get("storage")->debug("{}/{}: rolled to segment {}", topic_, id_.get(),
                                  (*seg)->next_offset().get());
   segments_.push_back(std::move(seg).value());
@@ -124,12 +129,35 @@ produce_result partition::append(std::string& batch, format::batch_header h, int
 result<offset_t> partition::sync() {
   std::shared_ptr<segment> seg;
   offset_t covered{0};
+  std::vector<std::shared_ptr<segment>> sealed;
+  uint64_t dir_changes = 0;
+  bool dir = false;
   {
     std::lock_guard<std::mutex> guard{mtx_};
     seg = segments_.back();
     covered = seg->next_offset();
+    sealed = unsynced_;
+    dir_changes = dir_changes_;
+    dir = dir_changes_ != dir_synced_;
+  }
+  // Rolled segments first, then their successors' names, then the active segment.
+  for (const auto& s : sealed) {
+    if (auto st = s->sync_sealed(); !st) return st;
+  }
+  if (dir) {
+    if (auto st = io::fsync_dir(pdir_); !st) return st;
   }
   if (auto st = seg->datasync(); !st) return st;
+  if (!sealed.empty() || dir) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    for (const auto& s : sealed) {
+      auto it = std::find(unsynced_.begin(), unsynced_.end(), s);
+      if (it != unsynced_.end()) unsynced_.erase(it); // else another sync got it
+    }
+    dir_synced_ = std::max(dir_synced_, dir_changes);
+    sync_wanted_ = !unsynced_.empty();
+    sync_queued_ = false;
+  }
   return covered;
 }
 

@@ -8,6 +8,7 @@
 // flusher's `sync` fdatasyncs outside it.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -39,8 +40,13 @@ public:
   /// `batch` is the encoded batch from format::encode_batch, `h` its header.
   produce_result append(std::string& batch, format::batch_header h, int64_t producer_id,
                         int32_t base_sequence, int64_t now_ms);
-  /// fdatasync of everything written so far (group commit). Returns the offset it covers.
+  /// fdatasync of everything written so far (group commit), sealed segments and the
+  /// directory included. Returns the offset it covers. Never holds the lock while syncing.
   result<offset_t> sync();
+  /// True when a roll left a sealed segment to fsync (the log asks its flusher to sync).
+  bool sync_wanted() const { return sync_wanted_.load(std::memory_order_relaxed); }
+  /// sync_wanted(), and true only once until the next sync(): who gets true queues one.
+  bool take_sync_request() { return sync_wanted() && !sync_queued_.exchange(true); }
 
   result<fetch_result> fetch(offset_t from, int32_t max_bytes) const;
   /// fetch, handing each record to `fn` as a view instead of copying it (records left empty).
@@ -64,6 +70,14 @@ private:
   const partition_settings settings_;
   mutable std::mutex mtx_;
   std::vector<std::shared_ptr<segment>> segments_; ///< by base offset; back() is active
+  /// Rolled (sealed, files released) segments not fsynced yet, and the directory: a roll runs under mtx_
+  /// and must not wait for the disk there (a stalled fsync would stall every read of
+  /// the partition), so sync() does these fsyncs, outside the lock, before the active one.
+  std::vector<std::shared_ptr<segment>> unsynced_;
+  uint64_t dir_changes_ = 0; ///< rolls so far (each created a file)
+  uint64_t dir_synced_ = 0;  ///< dir_changes_ covered by the last directory fsync
+  std::atomic<bool> sync_wanted_{false}; ///< unsynced_ non-empty (read without mtx_)
+  std::atomic<bool> sync_queued_{false}; ///< a sync for unsynced_ is queued (take_sync_request)
   producer_state producers_;
 };
 

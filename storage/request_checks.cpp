@@ -1,5 +1,7 @@
 #include "storage/request_checks.hpp"
 
+#include "storage/filename.hpp"
+
 namespace pinpipe::storage {
 
 status validate_topic_name(const std::string& name) {
@@ -11,8 +13,11 @@ status validate_topic_name(const std::string& name) {
                                         std::to_string(name.size()) +
                                         " characters long; the limit is 249"};
   }
-  if (name == "." || name == "..") {
-    return {errc::invalid_argument, "topic name '" + name + "' is not allowed; pick another name"};
+  if (filename::is_reserved(name)) {
+    return {errc::invalid_argument,
+            "topic name '" + name +
+                "' is reserved: names starting with '.' belong to the log's own files; pick "
+                "another name"};
   }
   for (char c : name) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -94,7 +99,8 @@ status validate_produce(const produce_request& req, int32_t max_record_bytes) {
 
 status unknown_topic_error(const std::string& topic) {
   return {errc::unknown_topic, "topic '" + topic + "' does not exist; create it with `pinpipe " +
-                                   "topics create " + topic + "` (or enable auto-create)"};
+                                   "topics create " + topic +
+                                   "` (a node creates only the pipeline's own topics itself)"};
 }
 
 status unknown_partition_error(const std::string& topic, partition_id p, int32_t partitions) {

@@ -6,8 +6,10 @@
 
 #include "common/logging.hpp"
 #include "storage/batch_reader.hpp"
+#include "storage/fd_cache.hpp"
 #include "storage/filename.hpp"
 #include "storage/preallocator.hpp"
+#include "storage/segment_scan.hpp"
 
 namespace pinpipe::storage {
 namespace {
@@ -35,63 +37,10 @@ const char* describe(format::header_state s) {
 
 constexpr size_t scan_chunk = 1 << 20;
 
-/// Outcome of walking the batches of a segment.
-struct scan_outcome {
-  int64_t valid_end = 0; ///< position after the last good batch
-  int64_t next_offset = 0;
-  bool clean = true;  ///< stopped at end of file or at zeros
-  std::string reason; ///< why it stopped when not clean
-};
-
-/// Walks batches from `pos` (expected to start at offset `expected`) up to `end`,
-/// checking headers and offset continuity everywhere and CRCs from `crc_from` on.
-template <class OnBatch>
-result<scan_outcome> scan(const io::file& f, int64_t pos, int64_t expected, int64_t end,
-                          int64_t crc_from, OnBatch on_batch) {
-  batch_reader rd{f, end, scan_chunk};
-  scan_outcome out;
-  for (;;) {
-    out.valid_end = pos;
-    out.next_offset = expected;
-    format::batch_header h;
-    auto st = rd.header_at(pos, h);
-    if (!st) return st.error();
-    if (*st == format::header_state::zero) break;
-    if (*st != format::header_state::ok) {
-      out.clean = false;
-      out.reason = describe(*st);
-      break;
-    }
-    if (h.base_offset != expected) {
-      out.clean = false;
-      out.reason = "batch base offset " + std::to_string(h.base_offset) + " where " +
-                   std::to_string(expected) + " was expected";
-      break;
-    }
-    if (pos + static_cast<int64_t>(h.size()) > end) {
-      out.clean = false;
-      out.reason = "batch of " + std::to_string(h.size()) + " bytes runs past the end of the file";
-      break;
-    }
-    if (pos >= crc_from) {
-      auto bytes = rd.bytes_at(pos, h.size());
-      if (!bytes) return bytes.error();
-      if (!*bytes || !format::crc_matches(*bytes, h.size())) {
-        out.clean = false;
-        out.reason = "CRC mismatch in the batch at offset " + std::to_string(h.base_offset);
-        break;
-      }
-    }
-    on_batch(h, pos);
-    pos += static_cast<int64_t>(h.size());
-    expected = h.last_offset() + 1;
-  }
-  return out;
-}
-
 } // namespace
 
 segment::~segment() {
+  if (settings_.fds) settings_.fds->forget(this);
   // Index entries still in memory: written on a clean close so the next start need not
   // CRC-check the tail they cover (a crash only costs that check).
   for (const auto& st : {oindex_.flush(), tindex_.flush()}) {
@@ -132,8 +81,9 @@ result<std::shared_ptr<segment>> segment::create(const std::string& pdir, offset
   std::shared_ptr<segment> seg{new segment(base, s)};
   auto f = io::file::open_rw(filename::segment(pdir, base), true);
   if (!f) return f.error();
-  seg->file_ = std::move(f).value();
-  if (auto st = seg->file_.truncate(0); !st) return st;
+  seg->file_ = std::make_shared<io::file>(std::move(f).value());
+  seg->path_ = seg->file_->path();
+  if (auto st = seg->file_->truncate(0); !st) return st;
   bool ov = false, tv = false;
   if (auto st = seg->open_indexes(pdir, ov, tv); !st) return st;
   if (auto st = seg->oindex_.reset({}); !st) return st;
@@ -150,55 +100,49 @@ result<std::shared_ptr<segment>> segment::recover_active(const std::string& pdir
   std::shared_ptr<segment> seg{new segment(base, s)};
   auto f = io::file::open_rw(filename::segment(pdir, base), true);
   if (!f) return f.error();
-  seg->file_ = std::move(f).value();
-  auto file_size = seg->file_.size();
+  seg->file_ = std::make_shared<io::file>(std::move(f).value());
+  seg->path_ = seg->file_->path();
+  auto file_size = seg->file_->size();
   if (!file_size) return file_size.error();
   seg->size_ = *file_size;
   bool ov = false, tv = false;
   if (auto st = seg->open_indexes(pdir, ov, tv); !st) return st;
 
-  // CRC-check from the last index entry that still points at a plausible batch start;
-  // batches before it were checked when they were written (and by earlier recoveries).
-  int64_t crc_from = 0;
-  if (ov && !seg->oindex_.entries().empty()) {
-    const auto e = seg->oindex_.entries().back();
-    batch_reader rd{seg->file_, seg->size_, format::header_size};
-    format::batch_header h;
-    auto st = rd.header_at(e.pos, h);
-    if (st && *st == format::header_state::ok && h.base_offset == base.get() + e.rel) {
-      crc_from = e.pos;
-    }
-  }
+  // Every batch is CRC-checked before its length is believed (segment_scan.hpp): a
+  // damaged batch in the middle is not a torn tail, and what verifies after it is kept.
   std::vector<offset_entry> oe;
   std::vector<time_entry> te;
-  auto out = scan(seg->file_, 0, base.get(), seg->size_, crc_from,
-                  [&](const format::batch_header& h, int64_t pos) {
-                    seg->index_step(h, pos, &oe, &te);
-                    if (h.producer_id >= 0) {
-                      producers.record(h.producer_id,
-                                       producer_batch{h.base_sequence,
-                                                      h.base_sequence + h.record_count - 1,
-                                                      offset_t{h.base_offset},
-                                                      offset_t{h.last_offset()}, h.max_timestamp});
-                    }
-                  });
+  int64_t last_end = 0;
+  auto out = scan_segment(*seg->file_, base.get(), seg->size_, 0,
+                          [&](const format::batch_header& h, int64_t pos) {
+                            if (pos != last_end) { // after lost bytes: index the restart
+                              seg->bytes_since_index_ = s.index_interval_bytes;
+                            }
+                            last_end = pos + static_cast<int64_t>(h.size());
+                            seg->index_step(h, pos, &oe, &te);
+                            if (h.producer_id >= 0) {
+                              producers.record(
+                                  h.producer_id,
+                                  producer_batch{h.base_sequence,
+                                                 h.base_sequence + h.record_count - 1,
+                                                 offset_t{h.base_offset}, offset_t{h.last_offset()},
+                                                 h.max_timestamp});
+                            }
+                          });
   if (!out) return out.error();
+  if (auto st = seg->take_damage(out->damaged); !st) return st;
   if (out->valid_end < seg->size_) {
-    batch_reader rd{seg->file_, seg->size_, scan_chunk};
-    auto zero_tail = rd.all_zero_from(out->valid_end);
-    if (!zero_tail) return zero_tail.error();
-    if (!out->clean || !*zero_tail) {
-      log->warn("recovery of {}: dropping {} bytes from position {} ({}); appends continue at "
-                "offset {}",
-                seg->file_.path(), seg->size_ - out->valid_end, out->valid_end,
-                out->clean ? "non-zero bytes after the end of data" : out->reason,
+    if (!out->tail_zero) {
+      log->warn("recovery of {}: dropping {} bytes from position {} ({}; nothing after it "
+                "verifies: a torn write); appends continue at offset {}",
+                seg->path_, seg->size_ - out->valid_end, out->valid_end, out->tail_reason,
                 out->next_offset);
     } else {
-      log->debug("recovery of {}: cutting {} preallocated bytes at position {}", seg->file_.path(),
+      log->debug("recovery of {}: cutting {} preallocated bytes at position {}", seg->path_,
                  seg->size_ - out->valid_end, out->valid_end);
     }
-    if (auto st = seg->file_.truncate(out->valid_end); !st) return st;
-    if (auto st = seg->file_.datasync(); !st) return st;
+    if (auto st = seg->file_->truncate(out->valid_end); !st) return st;
+    if (auto st = seg->file_->datasync(); !st) return st;
   }
   seg->size_ = out->valid_end;
   seg->prealloc_end_ = seg->claimed_end_ = out->valid_end;
@@ -217,8 +161,9 @@ result<std::shared_ptr<segment>> segment::open_closed(const std::string& pdir, o
   std::shared_ptr<segment> seg{new segment(base, s)};
   auto f = io::file::open_rw(filename::segment(pdir, base), false);
   if (!f) return f.error();
-  seg->file_ = std::move(f).value();
-  auto file_size = seg->file_.size();
+  seg->file_ = std::make_shared<io::file>(std::move(f).value());
+  seg->path_ = seg->file_->path();
+  auto file_size = seg->file_->size();
   if (!file_size) return file_size.error();
   seg->size_ = seg->prealloc_end_ = seg->claimed_end_ = *file_size;
   seg->written_end_ = *file_size;
@@ -237,28 +182,56 @@ result<std::shared_ptr<segment>> segment::open_closed(const std::string& pdir, o
   tv = tv && !tes.empty() && tes.back().rel == count; // the final entry written by seal()
   if (ov && tv) {
     seg->max_ts_ = tes.back().ts;
+    seg->release_files(); // reads reopen the file through the fd cache
     return seg;
   }
-  log->info("rebuilding the indexes of {} ({} missing or damaged)", seg->file_.path(),
+  log->info("rebuilding the indexes of {} ({} missing or damaged)", seg->path_,
             !ov ? "offset index" : "time index");
   std::vector<offset_entry> oe;
   std::vector<time_entry> te;
-  auto out =
-      scan(seg->file_, 0, base.get(), seg->size_, 0,
-           [&](const format::batch_header& h, int64_t pos) { seg->index_step(h, pos, &oe, &te); });
+  int64_t last_end = 0;
+  auto out = scan_segment(*seg->file_, base.get(), seg->size_, 0,
+                          [&](const format::batch_header& h, int64_t pos) {
+                            if (pos != last_end) seg->bytes_since_index_ = s.index_interval_bytes;
+                            last_end = pos + static_cast<int64_t>(h.size());
+                            seg->index_step(h, pos, &oe, &te);
+                          });
   if (!out) return out.error();
-  if (!out->clean) {
+  if (auto st = seg->take_damage(out->damaged); !st) return st;
+  if (!out->tail_zero) {
     log->error("closed segment {} is corrupt at position {} ({}); fetches of offsets {} and "
                "later in it will fail with corrupt_data",
-               seg->file_.path(), out->valid_end, out->reason, out->next_offset);
+               seg->path_, out->valid_end, out->tail_reason, out->next_offset);
   } else if (out->next_offset != next.get()) {
     log->error("closed segment {} ends at offset {} but the next segment starts at {}",
-               seg->file_.path(), out->next_offset, next.get());
+               seg->path_, out->next_offset, next.get());
   }
   if (seg->max_ts_ >= 0) te.push_back({seg->max_ts_, count});
   if (auto st = seg->oindex_.reset(std::move(oe)); !st) return st;
   if (auto st = seg->tindex_.reset(std::move(te)); !st) return st;
+  seg->release_files();
   return seg;
+}
+
+status segment::take_damage(const std::vector<damaged_range>& damaged) {
+  auto log = logging::get("storage");
+  for (const auto& d : damaged) {
+    if (d.repairable) {
+      if (auto st = repair_header(*file_, d); !st) return st;
+      if (auto st = file_->datasync(); !st) return st;
+      log->warn("{}: repaired the header of the batch of offsets {}..{} at position {} ({}; its "
+                "records verify against their CRC)",
+                path_, d.first_offset, d.next_offset - 1, d.pos, d.reason);
+      continue;
+    }
+    log->error("{}: the bytes at positions {}..{} are damaged ({}); offsets {}..{} stored there "
+               "cannot be read. The verified batches after them are kept (offset {} on); "
+               "`pinpipe log verify` lists the damage",
+               path_, d.pos, d.end, d.reason, d.first_offset, d.next_offset - 1,
+               d.next_offset);
+    damaged_.push_back(d);
+  }
+  return status::success();
 }
 
 status segment::append(const std::string& batch, const format::batch_header& h) {
@@ -271,11 +244,15 @@ status segment::append(const std::string& batch, const format::batch_header& h) 
     // A piece being zero-filled that our write would cross: wait for it (rare: the
     // preallocator stays prealloc_ahead bytes ahead).
     pre_cv_.wait(lk, [&] { return claimed_end_ == prealloc_end_ || end <= prealloc_end_; });
+    const bool zeros_ahead = prealloc_end_ > end;
     if (end > prealloc_end_) prealloc_end_ = claimed_end_ = end; // plain append
-    want_more = prealloc_end_ < end + settings_.prealloc_ahead / 2 &&
-                prealloc_end_ < settings_.segment_bytes && small_commits();
+    // Half the window used up: ask for more; when the writes used up half of a filled
+    // window, double it (up to prealloc_ahead), so it grows with what the partition writes.
+    want_more = prealloc_end_ < end + ahead_ / 2 && prealloc_end_ < settings_.segment_bytes &&
+                small_commits();
+    if (want_more && zeros_ahead) ahead_ = std::min(2 * ahead_, settings_.prealloc_ahead);
   }
-  if (auto st = file_.pwrite_all(batch.data(), batch.size(), size_); !st) return st;
+  if (auto st = file_->pwrite_all(batch.data(), batch.size(), size_); !st) return st;
   std::vector<offset_entry> oe;
   std::vector<time_entry> te;
   const int64_t pos = size_;
@@ -302,27 +279,29 @@ bool segment::preallocate_step() {
     std::lock_guard<std::mutex> guard{pre_mtx_};
     if (sealed_ || claimed_end_ != prealloc_end_) return false;
     const int64_t w = written_end_.load(std::memory_order_acquire);
-    if (prealloc_end_ >= w + settings_.prealloc_ahead || prealloc_end_ >= settings_.segment_bytes) {
+    if (prealloc_end_ >= w + ahead_ || prealloc_end_ >= settings_.segment_bytes) {
       return false;
     }
     start = std::max(prealloc_end_, w);
-    stop_at = std::min(start + settings_.prealloc_piece, settings_.segment_bytes);
+    stop_at = std::min(start + std::min(settings_.prealloc_piece, ahead_), settings_.segment_bytes);
     claimed_end_ = stop_at;
   }
   // Zeros go to the page cache quickly; the piece is handed to appends right after and
   // made durable afterwards (an append landing in it meanwhile is simply synced along).
-  status st = file_.write_zeros(start, stop_at - start);
+  const auto file = file_handle(); // seal() waits for the claimed piece: still open here
+  status st = file ? file->write_zeros(start, stop_at - start)
+                   : status{errc::io_error, "segment " + path_ + " closed"};
   bool more = false;
   {
     std::lock_guard<std::mutex> guard{pre_mtx_};
     if (st.ok()) prealloc_end_ = stop_at;
     claimed_end_ = prealloc_end_;
     const int64_t w = written_end_.load(std::memory_order_acquire);
-    more = st.ok() && !sealed_ && prealloc_end_ < w + settings_.prealloc_ahead &&
+    more = st.ok() && !sealed_ && prealloc_end_ < w + ahead_ &&
            prealloc_end_ < settings_.segment_bytes && small_commits();
   }
   pre_cv_.notify_all();
-  if (st.ok()) st = file_.datasync();
+  if (st.ok()) st = file->datasync();
   if (!st) {
     logging::get("storage")->warn("preallocation: {}", st.to_string());
     return false;
@@ -332,7 +311,9 @@ bool segment::preallocate_step() {
 
 status segment::datasync() {
   const int64_t end = written_end_.load(std::memory_order_acquire);
-  auto st = file_.datasync();
+  const auto file = file_handle();
+  if (!file) return status::success(); // sealed: seal() fsynced it
+  auto st = file->datasync();
   if (st) {
     // One syncer at a time in practice (the partition's committer); a race only blurs
     // the average.
@@ -356,6 +337,11 @@ int64_t segment::preallocated_end() const {
   return prealloc_end_;
 }
 
+int64_t segment::prealloc_window() const {
+  std::lock_guard<std::mutex> guard{pre_mtx_};
+  return ahead_;
+}
+
 status segment::seal() {
   {
     std::unique_lock<std::mutex> lk{pre_mtx_};
@@ -363,22 +349,54 @@ status segment::seal() {
     sealed_ = true;
     prealloc_end_ = claimed_end_ = size_;
   }
-  auto file_size = file_.size();
+  auto file_size = file_->size();
   if (!file_size) return file_size.error();
   if (*file_size > size_) {
-    if (auto st = file_.truncate(size_); !st) return st;
+    if (auto st = file_->truncate(size_); !st) return st;
   }
   const auto count = static_cast<uint32_t>(next_.get() - base_.get());
   if (max_ts_ >= 0 && (tindex_.entries().empty() || tindex_.entries().back().rel != count)) {
     if (auto st = tindex_.append(max_ts_, count); !st) return st;
   }
   if (auto st = oindex_.flush(); !st) return st;
-  if (auto st = tindex_.flush(); !st) return st;
-  return file_.sync();
+  return tindex_.flush();
+}
+
+status segment::sync_sealed() const {
+  // fsync flushes the file's pages whichever descriptor it is called on, so a segment
+  // that gave its own descriptors back is synced through one from the fd cache.
+  auto file = reader();
+  if (!file) return file.error();
+  return (*file)->sync();
+}
+
+std::shared_ptr<io::file> segment::file_handle() const {
+  std::lock_guard<std::mutex> guard{fd_mtx_};
+  return file_;
+}
+
+result<std::shared_ptr<const io::file>> segment::reader() const {
+  if (auto f = file_handle()) return std::shared_ptr<const io::file>(std::move(f));
+  if (!settings_.fds) return status{errc::io_error, "segment " + path_ + " is closed"};
+  return settings_.fds->get(this, path_);
+}
+
+void segment::release_files() {
+  if (!settings_.fds) return;
+  oindex_.close();
+  tindex_.close();
+  std::shared_ptr<io::file> dropped;
+  std::lock_guard<std::mutex> guard{fd_mtx_};
+  dropped.swap(file_);
+}
+
+int segment::open_files() const {
+  return (file_handle() ? 1 : 0) + (oindex_.is_open() ? 1 : 0) + (tindex_.is_open() ? 1 : 0);
 }
 
 status segment::remove_files() {
-  const std::string seg = file_.path();
+  if (settings_.fds) settings_.fds->forget(this);
+  const std::string seg = path_;
   const std::string oi = oindex_.path();
   const std::string pdir = seg.substr(0, seg.rfind('/'));
   for (const auto& p : {seg, oi, filename::time_index(pdir, base_)}) {
@@ -402,7 +420,9 @@ status segment::visit(int64_t pos, int64_t end, offset_t from, int64_t max_bytes
                       const record_visitor& fn, int64_t& bytes, int64_t& taken, bool& done) const {
   const size_t chunk =
       static_cast<size_t>(std::clamp<int64_t>(max_bytes + 4096, 64 << 10, 4 << 20));
-  batch_reader rd{file_, end, chunk};
+  auto file = reader();
+  if (!file) return file.error();
+  batch_reader rd{**file, end, chunk};
   // Applies the max_bytes rule (always at least one record overall) around `fn`.
   const record_visitor take = [&](const record_view& v) {
     const auto n = static_cast<int64_t>(format::encoded_record_size(v));
@@ -443,13 +463,23 @@ status segment::visit(int64_t pos, int64_t end, offset_t from, int64_t max_bytes
       if (!ds) why = ds.message();
     }
     if (!why.empty()) {
-      logging::get("storage")->error("corrupt data in {} at position {}: {}", file_.path(), pos,
+      logging::get("storage")->error("corrupt data in {} at position {}: {}", path_, pos,
                                      why);
       if (taken > 0) {
         done = true;
         return status::success();
       }
-      return {errc::corrupt_data, "the log data of " + file_.path() + " at position " +
+      for (const auto& d : damaged_) {
+        if (pos >= d.pos && pos < d.end) {
+          return {errc::corrupt_data,
+                  "the log data of " + path_ + " at position " + std::to_string(d.pos) +
+                      " is damaged (" + d.reason + "); offsets " +
+                      std::to_string(d.first_offset) + ".." + std::to_string(d.next_offset - 1) +
+                      " cannot be read; fetch from offset " + std::to_string(d.next_offset) +
+                      " to continue after them"};
+        }
+      }
+      return {errc::corrupt_data, "the log data of " + path_ + " at position " +
                                       std::to_string(pos) + " is damaged (" + why +
                                       "); the records there cannot be read"};
     }
@@ -461,7 +491,9 @@ status segment::visit(int64_t pos, int64_t end, offset_t from, int64_t max_bytes
 
 result<std::optional<offset_t>> segment::find_timestamp(int64_t pos, int64_t end, offset_t from,
                                                         int64_t ts) const {
-  batch_reader rd{file_, end, scan_chunk};
+  auto file = reader();
+  if (!file) return file.error();
+  batch_reader rd{**file, end, scan_chunk};
   std::vector<stored_record> recs;
   while (pos < end) {
     format::batch_header h;
@@ -469,7 +501,7 @@ result<std::optional<offset_t>> segment::find_timestamp(int64_t pos, int64_t end
     if (!st) return st.error();
     if (*st == format::header_state::zero) break;
     if (*st != format::header_state::ok) {
-      return status{errc::corrupt_data, "damaged batch header in " + file_.path() +
+      return status{errc::corrupt_data, "damaged batch header in " + path_ +
                                             " at position " + std::to_string(pos)};
     }
     if (h.last_offset() >= from.get() && h.max_timestamp >= ts) {
@@ -477,7 +509,7 @@ result<std::optional<offset_t>> segment::find_timestamp(int64_t pos, int64_t end
       if (!b) return b.error();
       if (!*b || !format::crc_matches(*b, h.size())) {
         return status{errc::corrupt_data,
-                      "damaged batch in " + file_.path() + " at position " + std::to_string(pos)};
+                      "damaged batch in " + path_ + " at position " + std::to_string(pos)};
       }
       recs.clear();
       if (auto ds = format::decode_records(*b, h.size(), from.get(), recs); !ds) return ds;

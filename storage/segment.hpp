@@ -12,6 +12,7 @@
 // held by shared_ptr so a reader keeps a deleted segment's fd alive.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <memory>
@@ -26,18 +27,26 @@
 #include "storage/format.hpp"
 #include "storage/index.hpp"
 #include "storage/producer_state.hpp"
+#include "storage/segment_scan.hpp"
 
 namespace pinpipe::storage {
 
 class preallocator;
+class fd_cache;
 
 struct segment_settings {
   int32_t index_interval_bytes = 4096;
   bool preallocate = true;
-  int64_t prealloc_ahead = 4LL << 20;  ///< keep this much zero-filled ahead of the writes
-  int64_t prealloc_piece = 1LL << 20;  ///< zero-filled and fdatasynced at a time
+  /// Zero-filled window ahead of the writes: starts at prealloc_initial and doubles each
+  /// time the writes have used half of it, up to prealloc_ahead. A partition that writes
+  /// little keeps a small file; a busy one soon has the whole window.
+  int64_t prealloc_initial = 64LL << 10;
+  int64_t prealloc_ahead = 4LL << 20;  ///< the largest window
+  int64_t prealloc_piece = 1LL << 20;  ///< zero-filled and fdatasynced at a time (at most)
   int64_t segment_bytes = 128LL << 20; ///< no preallocation past this size
   preallocator* pre = nullptr;         ///< does the zero-filling (none: no preallocation)
+  /// Opens the files of closed segments on demand (none: closed segments keep theirs).
+  fd_cache* fds = nullptr;
   /// Zero-fill only while the fsyncs are small: on average under this many bytes each,
   /// and no more than 4x this written since the last one. A small fsync over zero-filled
   /// blocks skips writing the inode; a large one pays more for writing its bytes twice
@@ -51,9 +60,10 @@ public:
   /// A new, empty active segment (files created; the caller fsyncs the directory).
   static result<std::shared_ptr<segment>> create(const std::string& pdir, offset_t base,
                                                  const segment_settings& s);
-  /// Opens the last segment of a partition: walks every batch header (rebuilding the
-  /// producer state and both indexes), CRC-checks from the last index entry on, and
-  /// truncates the file at the first bad batch (a torn or garbage tail).
+  /// Opens the last segment of a partition: walks and CRC-checks every batch (rebuilding
+  /// the producer state and both indexes; storage/segment_scan.hpp), repairs or keeps
+  /// track of damage in the middle, and truncates a tail after which nothing verifies
+  /// (a torn write).
   static result<std::shared_ptr<segment>> recover_active(const std::string& pdir, offset_t base,
                                                          const segment_settings& s,
                                                          producer_state& producers);
@@ -69,12 +79,21 @@ public:
   bool empty() const { return next_ == base_; }
   int64_t max_timestamp() const { return max_ts_; }
   int64_t created_ms() const { return created_ms_; }
-  const std::string& path() const { return file_.path(); }
+  const std::string& path() const { return path_; }
+  /// Descriptors this segment holds itself (tests; 0 for a closed one with an fd cache).
+  int open_files() const;
 
   /// Writes one encoded batch (its base offset must be next_offset()).
   status append(const std::string& batch, const format::batch_header& h);
-  /// Closes the segment for appends: cut the preallocated tail, final time index entry, fsync.
+  /// Closes the segment for appends: cut the preallocated tail, final time index entry.
+  /// No fsync here (it runs under the partition lock): the partition's next sync() does
+  /// sync_sealed() and then release_files().
   status seal();
+  /// fsync of a sealed segment (outside the partition lock).
+  status sync_sealed() const;
+  /// Sealed for good: give the index and segment descriptors back (with an fd cache;
+  /// the partition calls this under its lock, right after seal()).
+  void release_files();
   /// fdatasync; also measures how many bytes the fsyncs cover (the preallocation rule).
   status datasync();
   status remove_files();
@@ -83,6 +102,8 @@ public:
   bool preallocate_step();
   /// Bytes of the file zero-filled and synced so far (tests).
   int64_t preallocated_end() const;
+  /// The current zero-fill window (the next segment of the partition starts with it).
+  int64_t prealloc_window() const;
 
   /// File position from which to scan for offset `o` (index lookup).
   int64_t lookup_offset(offset_t o) const;
@@ -101,19 +122,30 @@ public:
                                                  int64_t ts) const;
 
 private:
-  segment(offset_t base, const segment_settings& s) : base_(base), settings_(s) {}
+  segment(offset_t base, const segment_settings& s)
+      : base_(base), settings_(s),
+        ahead_(std::clamp<int64_t>(s.prealloc_initial, 4096, std::max<int64_t>(s.prealloc_ahead, 4096))) {}
   status open_indexes(const std::string& pdir, bool& offset_valid, bool& time_valid);
+  /// The segment file while it is open here (active), else null.
+  std::shared_ptr<io::file> file_handle() const;
+  /// The file for a read: the open one, or one from the fd cache.
+  result<std::shared_ptr<const io::file>> reader() const;
+  /// Repairs the repairable damage found by a scan and remembers (and logs) the rest.
+  status take_damage(const std::vector<damaged_range>& damaged);
   /// Index entries due for a batch at `pos` (the rule shared by appends and rebuilds).
   void index_step(const format::batch_header& h, int64_t pos, std::vector<offset_entry>* oe,
                   std::vector<time_entry>* te);
 
   offset_t base_;
   segment_settings settings_;
-  io::file file_;
+  std::string path_;
+  mutable std::mutex fd_mtx_;     ///< guards file_ (reset once, by release_files)
+  std::shared_ptr<io::file> file_; ///< null once closed with an fd cache
   offset_index oindex_;
   time_index tindex_;
   offset_t next_{0};
   int64_t size_ = 0; ///< end of valid data = write position
+  std::vector<damaged_range> damaged_; ///< unreadable bytes found on open (immutable after)
 
   // Preallocation. Invariant: the preallocator only writes zeros at or beyond
   // claimed_end_ as it was when it claimed, which is >= every append's end; an append
@@ -123,6 +155,7 @@ private:
   int64_t prealloc_end_ = 0; ///< zero-filled and synced up to here (pre_mtx_)
   int64_t claimed_end_ = 0;  ///< > prealloc_end_ while a piece is being filled (pre_mtx_)
   bool sealed_ = false;      ///< (pre_mtx_)
+  int64_t ahead_;            ///< the zero-fill window (pre_mtx_)
   std::atomic<int64_t> written_end_{0};
   std::atomic<int64_t> synced_end_{0};   ///< written_end_ as of the last datasync()
   std::atomic<int64_t> commit_bytes_{0}; ///< moving average of the bytes each datasync covered
