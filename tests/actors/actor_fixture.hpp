@@ -15,6 +15,8 @@
 #include <caf/scheduler/test_coordinator.hpp>
 #include <gtest/gtest.h>
 
+#include "actors/type_ids.hpp"
+
 namespace pinpipe::actors::testing {
 
 struct deterministic_config : caf::actor_system_config {
@@ -22,6 +24,7 @@ struct deterministic_config : caf::actor_system_config {
     set("scheduler.policy", caf::atom("testing"));
     set("logger.file-verbosity", caf::atom("quiet"));
     set("logger.console", caf::atom("none"));
+    register_message_types(*this); // as a node does: errc errors render with their text
   }
 };
 

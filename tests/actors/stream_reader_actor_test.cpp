@@ -158,6 +158,56 @@ TEST_F(StreamReader, ResumesFromTheSinksCommittedPositions) {
   EXPECT_EQ(stats_of(second).items, 6);
 }
 
+TEST_F(StreamReader, ARestartAfterACommitThatWasNeverAcknowledgedRepeatsNothing) {
+  create(*log, user_stream, 1);
+  produce_users(0, 0, 5);
+  seen->held.insert(0);
+  auto first = start_reader(1 << 20);
+  run();
+  ASSERT_EQ(seen->arrived(0).size(), 1u);
+  // The reader dies while its batch is at the sink; the sink then commits it, and the
+  // acknowledgement goes nowhere.
+  self->send_exit(first, caf::exit_reason::kill);
+  run();
+  self->send(caf::actor_cast<caf::actor>(relay), release_atom::value);
+  run();
+  ASSERT_EQ(seen->of(0).size(), 1u);
+  EXPECT_TRUE(seen->of(0)[0].committed);
+  produce_users(0, 5, 7);
+  auto second = start_reader(1 << 20);
+  run();
+  auto ds = seen->of(0);
+  ASSERT_EQ(ds.size(), 2u);
+  EXPECT_EQ(ds[1].first, 5) << "the new reader starts after the committed batch";
+  auto r = wh_reader();
+  EXPECT_EQ(applied_order(r, 0), iota(7));
+  EXPECT_EQ(stats_of(second).items, 2);
+}
+
+TEST_F(StreamReader, ABatchOfADeadReaderThatArrivesLateAddsNothingTwice) {
+  create(*log, user_stream, 1);
+  produce_users(0, 0, 5);
+  seen->held.insert(0);
+  auto first = start_reader(1 << 20);
+  run();
+  self->send_exit(first, caf::exit_reason::kill);
+  run();
+  // A new reader starts before the old batch reached the sink: it resumes at the last
+  // committed position (0) and sends an overlapping batch. Both reach the sink, old first.
+  produce_users(0, 5, 8);
+  start_reader(1 << 20);
+  run();
+  ASSERT_EQ(seen->arrived(0).size(), 2u);
+  self->send(caf::actor_cast<caf::actor>(relay), release_atom::value);
+  run();
+  auto ds = seen->of(0);
+  ASSERT_EQ(ds.size(), 2u);
+  EXPECT_TRUE(ds[0].committed);
+  EXPECT_TRUE(ds[1].committed);
+  auto r = wh_reader();
+  EXPECT_EQ(applied_order(r, 0), iota(8)) << "the overlap [0, 5) is applied once";
+}
+
 TEST_F(StreamReader, SinkFailureMidBatchCommitsNothingAndTheBatchIsRedeliveredOnce) {
   create(*log, user_stream, 1);
   produce_users(0, 0, 10);
@@ -179,6 +229,8 @@ TEST_F(StreamReader, SinkFailureMidBatchCommitsNothingAndTheBatchIsRedeliveredOn
   EXPECT_EQ(st.items, 0);
   EXPECT_GE(st.errors, 1);
   EXPECT_NE(st.last_error.find("sink"), std::string::npos) << st.last_error;
+  EXPECT_NE(st.last_error.find("injected failure at offset 3"), std::string::npos)
+      << st.last_error;
   // Nothing is retried until the retry delay has passed (simulated time).
   EXPECT_EQ(seen->deliveries.size(), 1u);
 
