@@ -53,20 +53,16 @@ caf::behavior connector_fn(caf::stateful_actor<connector_state>* self, storage::
         else
           self->delayed_send(self, st.opt.idle_poll, tick_atom::value);
       },
-      [=](flush_atom) -> int64_t {
+      [=](flush_atom) -> caf::result<int64_t> {
         auto& st = self->state;
-        // Drain what is in the log right now, then close partly full objects.
-        for (int i = 0; i < 10000; ++i) {
-          auto moved = st.conn->poll_once();
-          if (!moved) {
-            st.note(moved.error());
-            break;
-          }
-          st.stats.items += *moved;
-          if (*moved == 0) break;
-        }
-        st.note(st.conn->flush_all());
+        // Everything the batch topics hold now into the lake, partly full objects closed.
+        auto moved = st.conn->catch_up();
+        if (moved) st.stats.items += *moved;
         st.stats.objects = st.conn->writer().objects_written();
+        if (!moved) {
+          st.note(moved.error());
+          return caf::make_error(caf::sec::runtime_error, moved.error().to_string());
+        }
         return st.stats.objects;
       },
       [=](stats_atom) { return self->state.stats; },

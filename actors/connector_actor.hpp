@@ -4,8 +4,11 @@
 // objects of idle partitions on the wall clock.
 //
 // Messages: tick (internal), stats_atom -> actor_stats (items = records moved, objects =
-// objects written), flush_atom -> int64_t (writes every partly full object; used by
-// `simulate` before the batch run, and on shutdown).
+// objects written), flush_atom -> int64_t (objects written so far; answered once every
+// record the batch topics held when it arrived is in a closed lake object: asked before
+// every batch run, by `simulate`, by the node's scheduled runs and by `pinpipe batch run`
+// over the node API; an error when a partition could not be moved). On shutdown the
+// partly full objects are written too.
 // Runs detached: object writes fsync.
 #pragma once
 

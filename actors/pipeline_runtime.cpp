@@ -100,6 +100,20 @@ result<int> parse_port(const std::string& listen) {
   }
 }
 
+/// Asks the connector (if this node runs one) to close its lake objects up to now.
+status flush_connector(caf::actor_system& sys, const caf::actor& conn) {
+  if (!conn) return {};
+  caf::scoped_actor self{sys};
+  status out{errc::timeout, "the connector did not close its lake objects within 120 s"};
+  self->request(conn, std::chrono::seconds(120), flush_atom::value)
+      .receive([&](int64_t) { out = {}; },
+               [&](caf::error& err) {
+                 out = status{errc::internal, "closing the lake objects before the batch run: " +
+                                                  sys.render(err)};
+               });
+  return out;
+}
+
 std::string stream_name(const std::string& uid, const char* t) {
   return "streaming-" + uid + "-" + t;
 }
@@ -136,6 +150,10 @@ status pipeline_runtime::impl::start() {
     g.header_timeout_ms = cfg.gateway.header_timeout_ms;
     g.max_buffered_body_bytes = cfg.gateway.max_buffered_body_bytes;
     g.threads = static_cast<int>(cfg.gateway.threads); // validated: 1..1024
+    g.max_json_depth = static_cast<int>(cfg.gateway.max_json_depth); // validated: 1..10000
+    g.max_consumer_instances = cfg.gateway.max_consumer_instances;
+    g.idempotency_window_ms = cfg.gateway.idempotency_window_s * 1000;
+    g.idempotency_keys_per_topic = cfg.gateway.idempotency_keys_per_topic;
     g.default_shards = cfg.pipeline.stream_shards;
     auto gw = spawn_gateway(*sys, log, g);
     if (!gw) return gw.error();
@@ -151,10 +169,6 @@ status pipeline_runtime::impl::start() {
     c.writer.rotate_interval_ms = cfg.connector.rotate_interval_ms;
     connector = spawn_connector(*sys, log, c);
     stat_actors.push_back(connector);
-    g.max_json_depth = static_cast<int>(cfg.gateway.max_json_depth); // validated: 1..10000
-    g.max_consumer_instances = cfg.gateway.max_consumer_instances;
-    g.idempotency_window_ms = cfg.gateway.idempotency_window_s * 1000;
-    g.idempotency_keys_per_topic = cfg.gateway.idempotency_keys_per_topic;
   }
   if (opt.streams) {
     auto wh = warehouse::warehouse::open(paths.warehouse, uid);
@@ -182,8 +196,12 @@ status pipeline_runtime::impl::start() {
     auto lake_dir = paths.lake;
     auto results_dir = paths.results;
     auto wh_path = paths.warehouse;
-    batch_job job = [lake_dir, results_dir, wh_path, uid](const std::string& run_id,
-                                                          run_outcome& out) -> status {
+    caf::actor conn = connector;
+    caf::actor_system* system = sys;
+    batch_job job = [lake_dir, results_dir, wh_path, uid, conn,
+                     system](const std::string& run_id, run_outcome& out) -> status {
+      // A run includes every record the batch topics hold when it starts.
+      if (auto st = flush_connector(*system, conn); !st.ok()) return st;
       auto wh = warehouse::warehouse::open(wh_path, uid);
       if (!wh) return wh.error();
       batch::batch_options b;
@@ -331,6 +349,23 @@ result<int64_t> pipeline_runtime::flush_lake() {
                  out = from_caf_error(err);
                });
   return out;
+}
+
+void pipeline_runtime::flush_lake_async(std::function<void(result<int64_t>)> done) {
+  if (!impl_->connector) {
+    done(status{errc::unavailable, "this node does not run the connector role, so it has no "
+                                   "lake objects to close; ask the node that runs it"});
+    return;
+  }
+  auto* sys = impl_->sys;
+  sys->spawn([conn = impl_->connector, done = std::move(done), sys](caf::event_based_actor* self) {
+    self->request(conn, std::chrono::seconds(120), flush_atom::value)
+        .then([done](int64_t objects) { done(objects); },
+              [done, sys](caf::error& err) {
+                done(status{errc::internal, "the connector could not close its lake objects: " +
+                                                sys->render(err)});
+              });
+  });
 }
 
 result<run_outcome> pipeline_runtime::trigger_batch_run() {

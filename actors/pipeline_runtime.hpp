@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -68,8 +69,12 @@ public:
   bool emulators_finished();
   /// Records in the streams not yet committed to the stream tables (0 = caught up).
   result<int64_t> stream_lag();
-  /// Drains the batch topics into the lake and writes every partly full object.
+  /// Moves everything the batch topics hold now into the lake and writes every partly full
+  /// object; returns the connector's objects written.
   result<int64_t> flush_lake();
+  /// flush_lake without blocking: `done` runs on a CAF thread with the result (the node
+  /// answers flush_lake_request, `pinpipe batch run`'s first step, with it).
+  void flush_lake_async(std::function<void(result<int64_t>)> done);
   /// Runs the batch job now (a manual run of the DAG) and waits for it.
   result<run_outcome> trigger_batch_run();
   result<std::vector<batch::run_record>> runs();

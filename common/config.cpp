@@ -70,6 +70,13 @@ std::vector<field> fields(config& c) {
       {"gateway", "max_buffered_body_bytes", kind::i64, rule::positive,
        &c.gateway.max_buffered_body_bytes},
       {"gateway", "threads", kind::i64, rule::positive, &c.gateway.threads},
+      {"gateway", "max_json_depth", kind::i64, rule::positive, &c.gateway.max_json_depth},
+      {"gateway", "max_consumer_instances", kind::i64, rule::positive,
+       &c.gateway.max_consumer_instances},
+      {"gateway", "idempotency_window_s", kind::i64, rule::positive,
+       &c.gateway.idempotency_window_s},
+      {"gateway", "idempotency_keys_per_topic", kind::i64, rule::positive,
+       &c.gateway.idempotency_keys_per_topic},
       {"connector", "flush_size", kind::i64, rule::positive, &c.connector.flush_size},
       {"connector", "rotate_interval_ms", kind::i64, rule::positive,
        &c.connector.rotate_interval_ms},
@@ -80,13 +87,6 @@ std::vector<field> fields(config& c) {
       {"scheduler", "retry_delay_s", kind::i32, rule::non_negative, &c.scheduler.retry_delay_s},
       {"emulator", "rate", kind::number, rule::non_negative, &c.emulator.rate},
       {"emulator", "events", kind::i64, rule::non_negative, &c.emulator.events},
-      {"gateway", "max_json_depth", kind::i64, rule::positive, &c.gateway.max_json_depth},
-      {"gateway", "max_consumer_instances", kind::i64, rule::positive,
-       &c.gateway.max_consumer_instances},
-      {"gateway", "idempotency_window_s", kind::i64, rule::positive,
-       &c.gateway.idempotency_window_s},
-      {"gateway", "idempotency_keys_per_topic", kind::i64, rule::positive,
-       &c.gateway.idempotency_keys_per_topic},
       {"emulator", "seed", kind::u64, rule::any, &c.emulator.seed},
       {"emulator", "key_min", kind::i64, rule::non_negative, &c.emulator.key_min},
       {"emulator", "key_max", kind::i64, rule::non_negative, &c.emulator.key_max},
@@ -365,7 +365,6 @@ status validate(const config& c) {
     return bad("node", "curve_secret_key", "expected 40 Z85 characters (from `pinpipe keygen`)");
   if (!c.node.curve_public_key.empty() && c.node.curve_public_key.size() != 40)
     return bad("node", "curve_public_key", "expected 40 Z85 characters (from `pinpipe keygen`)");
-  if (!is_hex12(c.pipeline.user_id))
   if (c.node.curve_secret_key.empty() &&
       (!c.node.curve_allowed_clients.empty() || !c.node.curve_allowed_clients_dir.empty()))
     return bad("node", c.node.curve_allowed_clients.empty() ? "curve_allowed_clients_dir"
@@ -389,6 +388,7 @@ status validate(const config& c) {
   if (c.node.max_frame_bytes < 4096)
     return bad("node", "max_frame_bytes",
                "expected at least 4096 bytes, got " + std::to_string(c.node.max_frame_bytes));
+  if (!is_hex12(c.pipeline.user_id))
     return bad("pipeline", "user_id",
                "expected 12 lowercase hex characters like \"0a60b9a8a831\", got \"" +
                    c.pipeline.user_id + "\"");
@@ -397,6 +397,9 @@ status validate(const config& c) {
                "expected 0..10000 microseconds, got " + std::to_string(c.node.spin_us));
   if (c.gateway.listen.empty())
     return bad("gateway", "listen", "expected host:port like \"127.0.0.1:8082\", got \"\"");
+  if (c.gateway.max_json_depth > 10000)
+    return bad("gateway", "max_json_depth",
+               "expected 1..10000 levels, got " + std::to_string(c.gateway.max_json_depth));
   if (c.gateway.threads > 1024)
     return bad("gateway", "threads",
                "expected 1..1024 worker threads, got " + std::to_string(c.gateway.threads));
@@ -430,9 +433,6 @@ result<config> parse(const std::string& text, const std::string& source_name) {
   config cfg = defaults();
   try {
     toml::table root = toml::parse(text, source_name);
-  if (c.gateway.max_json_depth > 10000)
-    return bad("gateway", "max_json_depth",
-               "expected 1..10000 levels, got " + std::to_string(c.gateway.max_json_depth));
     if (auto st = apply_table(cfg, root); !st) return st;
   } catch (const toml::parse_error& e) {
     const auto& b = e.source().begin;

@@ -76,6 +76,10 @@ struct gateway_section {
   /// Worker threads = requests handled at once. An acks=all produce holds its worker until
   /// the fsync, so this bounds how many producers share one group commit.
   int64_t threads = 32;
+  int64_t max_json_depth = 64;               ///< deepest JSON nesting of any request body
+  int64_t max_consumer_instances = 1000;     ///< REST consumer instances alive at once
+  int64_t idempotency_window_s = 300;        ///< how long an Idempotency-Key is remembered
+  int64_t idempotency_keys_per_topic = 10000; ///< keys remembered per topic/stream
 };
 
 struct connector_section {
@@ -87,10 +91,6 @@ struct connector_section {
 struct scheduler_section {
   std::string schedule = "0 0 * * *";
   std::string start_date; ///< YYYY-MM-DD; empty = today
-  int64_t max_json_depth = 64;               ///< deepest JSON nesting of any request body
-  int64_t max_consumer_instances = 1000;     ///< REST consumer instances alive at once
-  int64_t idempotency_window_s = 300;        ///< how long an Idempotency-Key is remembered
-  int64_t idempotency_keys_per_topic = 10000; ///< keys remembered per topic/stream
   int32_t retries = 1;
   int32_t retry_delay_s = 120;
 };
@@ -98,7 +98,7 @@ struct scheduler_section {
 struct emulator_section {
   double rate = 0;    ///< events per second; 0 = as fast as possible
   int64_t events = 0; ///< 0 = run until stopped
-  uint64_t seed = 42;
+  uint64_t seed = 0; ///< 0 = a fresh random seed per run (printed, so it can be repeated)
   int64_t key_min = 0;
   int64_t key_max = 11000;
 };

@@ -46,6 +46,10 @@ const char* to_string(msg_type t) {
     return "fetch_offsets_request";
   case msg_type::fetch_offsets_response:
     return "fetch_offsets_response";
+  case msg_type::flush_lake_request:
+    return "flush_lake_request";
+  case msg_type::flush_lake_response:
+    return "flush_lake_response";
   }
   return "unknown";
 }

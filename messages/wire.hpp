@@ -53,6 +53,8 @@ enum class msg_type : uint16_t {
   commit_offsets_response = 31,
   fetch_offsets_request = 32,
   fetch_offsets_response = 33,
+  flush_lake_request = 40, ///< node control (messages/control_api.hpp)
+  flush_lake_response = 41,
 };
 
 /// Stable name of a message type ("produce_request"), "unknown" for others.

@@ -20,6 +20,7 @@
 
 #include "actors/pipeline_runtime.hpp"
 #include "common/logging.hpp"
+#include "messages/control_api.hpp"
 #include "nodes/command.hpp"
 #include "nodes/metrics.hpp"
 #include "pipeline/batch/batch_job.hpp"
@@ -35,6 +36,7 @@ namespace {
 struct batch_flags {
   std::string data_dir;
   int32_t retries = -1; // -1: [scheduler] retries
+  bool no_flush = false; // do not ask a running node to close its lake objects first
 };
 
 struct batch_context {
@@ -72,16 +74,21 @@ std::string fixed(double v, int digits) {
   return os.str();
 }
 
+/// The counts add up as printed: read = cleaned + rejected; cleaned = rows + duplicates;
+/// dead letters = rejected + lake problems (lines that never became records).
 void print_report(const batch::batch_report& r) {
+  const int64_t rejected = r.dead_letters - r.lake_problems;
   std::cout << "  lake objects read   " << r.objects_read << "\n"
             << "  records read        " << r.records_read << " ("
             << fixed(r.records_per_second(), 0) << " records/s)\n"
-            << "  records cleaned     " << r.records_cleaned << "\n"
-            << "  dead letters        " << r.dead_letters << " (of which lake problems "
-            << r.lake_problems << ")\n"
-            << "  duplicates dropped  " << r.duplicates_dropped << "\n"
-            << "  rows pin/geo/user   " << r.pin_rows << "/" << r.geo_rows << "/" << r.user_rows
-            << "\n";
+            << "    cleaned           " << r.records_cleaned << " (rows pin/geo/user " << r.pin_rows
+            << "/" << r.geo_rows << "/" << r.user_rows << ", duplicates dropped "
+            << r.duplicates_dropped << ")\n"
+            << "    rejected          " << rejected << " (the cleaner's dead letters)\n"
+            << "  lake problems       " << r.lake_problems
+            << " (bad lines or gaps in the lake; dead letters too)\n"
+            << "  dead letters        " << r.dead_letters << " (rejected + lake problems, in "
+            << "the dead_letters table)\n";
   std::cout << "  stages             ";
   for (const auto& s : r.stages)
     std::cout << " " << s.stage << " " << fixed(s.seconds, 2) << " s;";
@@ -97,9 +104,59 @@ int64_t csv_data_lines(const std::string& path) {
   return lines > 0 ? lines - 1 : 0;
 }
 
+/// Same directory? (Both may be relative to the same working directory, or not exist.)
+bool same_dir(const std::string& a, const std::string& b) {
+  std::error_code ec1, ec2;
+  auto ca = fs::weakly_canonical(a, ec1), cb = fs::weakly_canonical(b, ec2);
+  return ec1 || ec2 ? a == b : ca == cb;
+}
+
+/// Step 1 of a run: a running node's connector closes its lake objects up to now, so the
+/// run includes every record the batch topics hold at this point. No node answering is
+/// not an error (the lake is read as it is), but it is said.
+void close_lake_objects(const common_options& common, const batch_context& ctx) {
+  namespace m = pinpipe::messages;
+  auto c = connect_broker(common);
+  if (!c) {
+    std::cout << "note: not asking a node to close its lake objects: " << c.error().to_string()
+              << std::endl;
+    return;
+  }
+  // A quick probe first: the flush itself may take long when the connector is behind.
+  if (auto probe = transport::request(**c, m::list_topics_request{}, 2000); !probe) {
+    std::cout << "note: no node answered at " << (*c)->endpoint()
+              << " within 2 s; reading the lake as it is (records a node's connector has not "
+                 "written yet are not included)"
+              << std::endl;
+    return;
+  }
+  auto resp = transport::request(**c, m::flush_lake_request{}, 120000);
+  if (!resp) {
+    std::cout << "warning: the node at " << (*c)->endpoint()
+              << " did not close its lake objects: " << resp.error().to_string()
+              << "; reading the lake as it is" << std::endl;
+    return;
+  }
+  if (resp->error != errc::ok) {
+    std::cout << "note: the node at " << (*c)->endpoint() << " did not close lake objects ("
+              << resp->message << "); reading the lake as it is" << std::endl;
+    return;
+  }
+  if (!same_dir(resp->lake_dir, ctx.paths.lake)) {
+    std::cout << "warning: the node at " << (*c)->endpoint() << " writes the lake "
+              << resp->lake_dir << ", but this run reads " << ctx.paths.lake
+              << " (pass the node's config with -c, or --data-dir)" << std::endl;
+    return;
+  }
+  std::cout << "the node at " << (*c)->endpoint()
+            << " closed its lake objects up to now (connector objects written: "
+            << resp->objects_written << ")" << std::endl;
+}
+
 int run_batch_now(const common_options& common, const batch_flags& f) {
   auto ctx = context_of(common, f);
   if (!ctx) return fail(ctx.error());
+  if (!f.no_flush) close_lake_objects(common, *ctx);
   std::error_code ec;
   if (!fs::is_directory(ctx->paths.lake, ec))
     return fail("no lake at " + ctx->paths.lake,
@@ -226,7 +283,10 @@ command make_batch_command(const std::shared_ptr<common_options>& common) {
       "run",
       "run the batch job now (a manual run of the DAG) and print its report",
       {data_dir,
-       {"--retries", "extra attempts after a failure (default [scheduler] retries)", &f->retries}},
+       {"--retries", "extra attempts after a failure (default [scheduler] retries)", &f->retries},
+       {"--no-flush",
+        "do not ask the running node (-b / [node] listen) to close its lake objects first",
+        &f->no_flush}},
       [common, f] { return run_batch_now(*common, *f); },
       {}};
   command runs{"runs",

@@ -18,7 +18,9 @@
 #include "actors/type_ids.hpp"
 #include "common/logging.hpp"
 #include "nodes/command.hpp"
+#include "nodes/control_requests.hpp"
 #include "nodes/request_router.hpp"
+#include "nodes/settings_check.hpp"
 #include "storage/file_log.hpp"
 #include "storage/log.hpp"
 #include "transport/curve.hpp"
@@ -89,6 +91,7 @@ int run_node(const common_options& common, const node_flags& flags) {
   if (!flags.listen.empty())
     if (auto st = config::apply_override(*cfg, "node", "listen", flags.listen); !st)
       return fail(st);
+  if (auto st = check_pipeline_settings(*cfg); !st) return fail(st); // before the data dir
 
   // 2. Logging.
   logging::init(cfg->node.log_level);
@@ -158,6 +161,7 @@ int run_node(const common_options& common, const node_flags& flags) {
       sopts.curve_check_clients = !cfg->node.curve_allowed_clients.empty() ||
                                   !cfg->node.curve_allowed_clients_dir.empty();
     }
+    handler = node::with_control(std::move(handler), pipeline.get()); // flush_lake_request
     transport::server server(sopts, handler);
     if (exit_code != 0) {
       // a pipeline role failed to start: do not serve

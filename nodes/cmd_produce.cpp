@@ -1,9 +1,13 @@
 // `pinpipe produce TOPIC [--partition P] [--key K] [--acks 0|1|all] [--file F]`: one
 // record per input line (stdin or --file), sent in batches; prints a summary on stderr.
+// Lines for a pipeline topic (<uid>.* or streaming-<uid>-*) that are not JSON are sent as
+// given, with a warning: the pipeline will store them as dead letters.
 #include <fstream>
 #include <iostream>
 
 #include "nodes/command.hpp"
+#include "pipeline/lake/json_check.hpp"
+#include "pipeline/lake/lake_layout.hpp"
 
 namespace pinpipe::cli {
 namespace {
@@ -21,6 +25,32 @@ struct produce_flags {
 
 constexpr size_t max_batch_bytes = 512 * 1024;
 
+/// Records of these topics go through the cleaner, which takes JSON objects only.
+bool is_pipeline_topic(const std::string& topic, const std::string& uid) {
+  return lake::topic_matches_uid(topic, uid) || topic.rfind("streaming-" + uid + "-", 0) == 0;
+}
+
+/// Warns about non-JSON lines (the first few by number, then a count).
+struct json_warner {
+  bool active = false;
+  std::string topic;
+  int64_t bad = 0;
+  void check(int64_t line_no, const std::string& line) {
+    if (!active) return;
+    std::string why;
+    if (lake::check_json(line, &why)) return;
+    if (++bad <= 3)
+      std::cerr << "warning: line " << line_no << " is " << why.substr(0, why.find(':'))
+                << "; " << topic
+                << " is a pipeline topic, whose records the cleaner files as dead letters "
+                   "unless they are JSON objects (use a topic of your own for other text)"
+                << std::endl;
+  }
+  void summary() const {
+    if (bad > 3) std::cerr << "warning: " << bad << " lines in all were not JSON" << std::endl;
+  }
+};
+
 int run_produce(const common_options& common, const produce_flags& f) {
   int8_t acks = 0;
   if (f.acks == "0")
@@ -30,7 +60,12 @@ int run_produce(const common_options& common, const produce_flags& f) {
   else if (f.acks == "all" || f.acks == "-1")
     acks = -1;
   else
-    return fail("--acks " + f.acks + " is not valid", "use 0, 1 or all");
+    return fail_usage("--acks " + f.acks + " is not valid (use 0, 1 or all)");
+  json_warner warner;
+  if (auto cfg = load_config(common); cfg) {
+    warner.active = is_pipeline_topic(f.topic, cfg->pipeline.user_id);
+    warner.topic = f.topic;
+  }
   std::ifstream file;
   if (!f.file.empty()) {
     file.open(f.file);
@@ -59,7 +94,9 @@ int run_produce(const common_options& common, const produce_flags& f) {
     batch_bytes = 0;
     return 0;
   };
+  int64_t line_no = 0;
   for (std::string line; std::getline(in, line);) {
+    warner.check(++line_no, line);
     m::wire_record r;
     r.has_key = !f.key.empty();
     r.key = f.key;
@@ -70,6 +107,7 @@ int run_produce(const common_options& common, const produce_flags& f) {
       if (int rc = flush()) return rc;
   }
   if (int rc = flush()) return rc;
+  warner.summary();
   std::cerr << "produced " << sent << " record(s) to " << f.topic << "/" << f.partition;
   if (sent > 0 && acks != 0) std::cerr << " (offsets " << first << ".." << last << ")";
   std::cerr << std::endl;

@@ -1,13 +1,17 @@
 // `pinpipe query NAME [--run RUN_ID] [--data-dir D]` prints one batch query's result as an
 // aligned table: <data-dir>/results/<run id>/<NAME>.csv of the latest successful batch run
 // (batch_runs, newest end time first), or of the named run. `pinpipe query --list` lists the
-// 9 names (PIPELINE §8, docs/queries.md). Reads files only; never runs a query.
+// 9 names (docs/queries.md). Reads files only; never runs a batch query.
+// `pinpipe query --sql "SELECT ..."` runs one SQL statement on warehouse.db opened read-only
+// and prints its rows the same way (table names starting with a digit need double quotes).
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 #include <tuple>
+
+#include <sqlite3.h>
 
 #include "actors/pipeline_runtime.hpp"
 #include "nodes/command.hpp"
@@ -25,7 +29,59 @@ struct query_flags {
   std::string run;
   std::string data_dir;
   bool list = false;
+  std::string sql;
 };
+
+/// --sql: one statement on the warehouse, read-only (a write is refused by SQLite).
+int run_sql(const actors::data_paths& paths, const std::string& sql) {
+  std::error_code ec;
+  if (!fs::exists(paths.warehouse, ec))
+    return fail("no warehouse at " + paths.warehouse,
+                "run `pinpipe simulate`, a node with the sink role, or `pinpipe batch run` first");
+  sqlite3* db = nullptr;
+  const std::string uri = "file:" + paths.warehouse + "?mode=ro";
+  if (sqlite3_open_v2(uri.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr) !=
+      SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    return fail("cannot open " + paths.warehouse + ": " + msg, "check the path and permissions");
+  }
+  sqlite3_busy_timeout(db, 5000);
+  sqlite3_stmt* stmt = nullptr;
+  const char* tail = nullptr;
+  if (sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &stmt, &tail) !=
+          SQLITE_OK ||
+      !stmt) {
+    std::string msg = sqlite3_errmsg(db);
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return fail_usage("--sql: " + (msg == "not an error" ? std::string("no statement") : msg) +
+                      " (quote table names that start with a digit: \"0a60b9a8a831_pin_table\"; "
+                      "docs/warehouse.md lists the tables)");
+  }
+  text_table t;
+  for (int i = 0; i < sqlite3_column_count(stmt); ++i)
+    t.header.push_back(sqlite3_column_name(stmt, i));
+  int rc;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    std::vector<std::string> row;
+    for (int i = 0; i < sqlite3_column_count(stmt); ++i) {
+      auto* text = sqlite3_column_text(stmt, i);
+      row.push_back(text ? reinterpret_cast<const char*>(text) : "NULL");
+    }
+    t.rows.push_back(std::move(row));
+  }
+  std::string msg = rc == SQLITE_DONE ? "" : sqlite3_errmsg(db);
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  if (!msg.empty())
+    return fail("--sql: " + msg, "the warehouse is opened read-only; use SELECT statements");
+  std::cout << t.rows.size() << (t.rows.size() == 1 ? " row" : " rows") << " from "
+            << paths.warehouse << "\n";
+  print_table(std::cout, t);
+  std::cout.flush();
+  return 0;
+}
 
 /// Parses RFC 4180 CSV (quoted fields may hold commas, doubled quotes and line breaks).
 result<std::vector<std::vector<std::string>>> parse_csv(const std::string& text) {
@@ -111,8 +167,19 @@ int list_queries() {
 
 int run_query_command(const common_options& common, const query_flags& f) {
   if (f.list) return list_queries();
-  if (f.name.empty())
-    return fail("no query name given", "`pinpipe query --list` shows the 9 names");
+  if (!f.sql.empty() && !f.name.empty())
+    return fail_usage("give a query NAME or --sql, not both");
+  if (f.name.empty() && f.sql.empty())
+    return fail_usage("no query name given (`pinpipe query --list` shows the 9 names; --sql "
+                      "runs your own SELECT on the warehouse)");
+  if (!f.sql.empty()) {
+    auto cfg = load_config(common);
+    if (!cfg) return fail(cfg.error());
+    if (!f.data_dir.empty())
+      if (auto st = config::apply_override(*cfg, "node", "data_dir", f.data_dir); !st)
+        return fail(st);
+    return run_sql(actors::data_paths::of(cfg->node.data_dir, *cfg), f.sql);
+  }
   const auto& names = batch::query_names();
   if (std::find(names.begin(), names.end(), f.name) == names.end())
     return fail("unknown query '" + f.name + "'", "`pinpipe query --list` shows the 9 names");
@@ -169,6 +236,10 @@ command make_query_command(const std::shared_ptr<common_options>& common) {
       {"--data-dir", "data directory with results/ and warehouse.db (default ./data)",
        &f->data_dir},
       {"--list", "list the 9 query names", &f->list},
+      {"--sql",
+       "run one SELECT on warehouse.db (read-only) instead; quote names that start with a "
+       "digit: \"0a60b9a8a831_pin_table\"",
+       &f->sql},
   };
   c.run = [common, f] { return run_query_command(*common, *f); };
   return c;

@@ -72,6 +72,9 @@ command make_log_command(const std::shared_ptr<common_options>& common);
 int fail(const std::string& what, const std::string& fix);
 /// Same from a status (its message usually already says what to do).
 int fail(const status& st);
+/// Bad usage (a flag value that is not allowed): "error: <what>" on stderr and exit code 2,
+/// like the parser's own usage errors (docs/cli.md, "Exit codes").
+int fail_usage(const std::string& what);
 
 /// Loads the config named by --config (defaults + env when none).
 result<config::config> load_config(const common_options& common);

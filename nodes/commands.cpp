@@ -35,6 +35,11 @@ int fail(const status& st) {
   return 1;
 }
 
+int fail_usage(const std::string& what) {
+  std::cerr << "error: " << what << std::endl;
+  return 2;
+}
+
 result<config::config> load_config(const common_options& common) {
   return config::load(common.config_path);
 }

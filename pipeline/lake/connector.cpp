@@ -56,4 +56,40 @@ result<int64_t> connector::poll_once(int32_t max_bytes_per_partition) {
   return moved;
 }
 
+result<int64_t> connector::catch_up(int32_t max_bytes_per_partition) {
+  int64_t moved = 0;
+  status first_error;
+  auto note = [&](const status& st) {
+    if (st.ok()) return;
+    logging::get("connector")->error("{}", st.to_string());
+    if (first_error.ok()) first_error = st;
+  };
+  for (auto& t : log_.list_topics()) { // the snapshot: high watermarks now
+    if (!topic_matches_uid(t.name, uid_)) continue;
+    for (auto& p : t.partitions) {
+      const int64_t target = p.high_watermark.get();
+      // Bounded: each fetch moves at least one record or the loop ends.
+      for (int64_t fetches = 0; fetches <= target; ++fetches) {
+        auto pos = writer_.resume_offset(t.name, p.id.get());
+        if (!pos) {
+          note(pos.error());
+          break;
+        }
+        if (*pos >= target) break;
+        int64_t before = moved;
+        auto st = poll_partition(t.name, p.id.get(), p.log_start.get(), target,
+                                 max_bytes_per_partition, moved);
+        if (!st.ok()) {
+          note(st);
+          break;
+        }
+        if (moved == before) break; // nothing more to read below the snapshot
+      }
+    }
+  }
+  note(writer_.flush_all());
+  if (!first_error.ok()) return first_error;
+  return moved;
+}
+
 } // namespace pinpipe::lake

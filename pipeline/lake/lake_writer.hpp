@@ -1,5 +1,5 @@
 // The lake writer and the connector loop: pinpipe's counterpart of the MSK Connect S3 sink
-// (PIPELINE.md section 5). The connector consumes every topic matching "<uid>\..*" from the
+// (the Kafka Connect S3 sink of the course's AWS setup). The connector consumes every topic matching "<uid>\..*" from the
 // log and the writer turns each partition's records into lake objects:
 //
 //   <lake_dir>/topics/<topic>/partition=<p>/<topic>+<p>+<start offset, 10 digits>.json
@@ -112,6 +112,13 @@ public:
   /// (0 = caught up). Keeps going past a failing partition and returns the first error
   /// after the pass when nothing could be moved.
   result<int64_t> poll_once(int32_t max_bytes_per_partition = 1 << 20);
+
+  /// Moves every record the matching partitions hold at the call (their high watermarks
+  /// then) into the writer, then writes every partly full object: afterwards the lake holds
+  /// each partition at least up to that point. What a batch run asks for before it reads
+  /// the lake. Returns the records moved; partitions that fail are skipped and the first
+  /// error is returned after the others were done.
+  result<int64_t> catch_up(int32_t max_bytes_per_partition = 1 << 20);
 
   /// See lake_writer::flush_due; call it on a timer with the wall clock.
   status flush_due(int64_t now_ms) { return writer_.flush_due(now_ms); }
