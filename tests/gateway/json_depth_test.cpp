@@ -159,3 +159,29 @@ TEST_F(JsonDepth, TheLimitCountsEveryLevelOfTheBodyAndComesFromTheOptions) {
   EXPECT_NE(over->body.find("deeper than 5 levels"), std::string::npos) << over->body;
   EXPECT_EQ(stored("t1").size(), 1u);
 }
+
+TEST_F(JsonDepth, ConsumerReadingADeepValueStoredByAnotherPathStaysUp) {
+  // The direct (ZeroMQ) path stores any bytes; the json consumer checks whether a value is
+  // JSON before splicing it in, and that check must not recurse either.
+  storage::produce_request req;
+  req.topic = "t1";
+  req.partition = partition_id{0};
+  storage::record rec;
+  rec.value = deep_array(k_levels);
+  req.records.push_back(rec);
+  std::vector<storage::produce_request> reqs;
+  reqs.push_back(std::move(req));
+  auto res = produce_all(*log_, std::move(reqs));
+  ASSERT_TRUE(res[0].st.ok()) << res[0].st.to_string();
+  const char* v2 = "application/vnd.kafka.v2+json";
+  ASSERT_EQ(post("/consumers/g", R"({"name":"c1","auto.offset.reset":"earliest"})", v2)->status, 200);
+  ASSERT_EQ(post("/consumers/g/instances/c1/subscription", R"({"topics":["t1"]})", v2)->status, 204);
+  auto r = cli_->Get("/consumers/g/instances/c1/records?timeout=0",
+                     {{"Accept", "application/vnd.kafka.json.v2+json"}});
+  ASSERT_TRUE(r) << "no answer (server down?)";
+  EXPECT_EQ(r->status, 200);
+  EXPECT_GT(r->body.size(), static_cast<size_t>(2 * k_levels));
+  auto ok = cli_->Get("/topics");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+}
