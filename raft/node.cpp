@@ -222,9 +222,48 @@ void node::tick_leader() {
   }
 }
 
+namespace {
+bool offset_ok(offset_t o) { return o.value >= -1; } // -1: "before the first offset"
+
+/// Structural sanity of a peer's message; a message that fails is dropped and counted.
+bool well_formed(const message& m) {
+  if (m.term.value < 0) return false;
+  switch (m.type) {
+  case msg_type::append: {
+    if (!offset_ok(m.prev_last) || m.prev_term.value < 0 || m.prev_term > m.term) return false;
+    if (m.commit != no_offset && !offset_ok(m.commit)) return false;
+    offset_t prev = m.prev_last;
+    term_t t = m.prev_term;
+    for (const entry& e : m.entries) {
+      if (e.base.value != prev.value + 1 || e.last < e.base || e.term < t || e.term > m.term)
+        return false;
+      prev = e.last;
+      t = e.term;
+    }
+    return true;
+  }
+  case msg_type::append_response:
+    return m.reject ? (m.rejected_prev == no_offset || (offset_ok(m.rejected_prev) && offset_ok(m.hint)))
+                    : offset_ok(m.match);
+  case msg_type::heartbeat: return m.commit == no_offset || offset_ok(m.commit);
+  case msg_type::pre_vote:
+  case msg_type::vote: return offset_ok(m.last_offset) && m.last_term.value >= 0;
+  case msg_type::heartbeat_response:
+  case msg_type::pre_vote_response:
+  case msg_type::vote_response:
+  case msg_type::timeout_now: return true;
+  }
+  return false; // unknown type
+}
+} // namespace
+
 void node::step(const message& m) {
-  if (m.version != 1 || m.to != cfg_.id || m.from == cfg_.id) return;
-  if (std::find(cfg_.voters.begin(), cfg_.voters.end(), m.from) == cfg_.voters.end()) return;
+  if (m.version != 1 || m.to != cfg_.id || m.from == cfg_.id ||
+      std::find(cfg_.voters.begin(), cfg_.voters.end(), m.from) == cfg_.voters.end() ||
+      !well_formed(m)) {
+    ++dropped_;
+    return;
+  }
 
   if (m.term > term_) {
     if ((m.type == msg_type::pre_vote || m.type == msg_type::vote) && !m.transfer && in_lease())

@@ -74,7 +74,9 @@ public:
 
   /// One clock tick (10 ms by default).
   void tick();
-  /// A message from a peer. Messages for another node or another version are dropped.
+  /// A message from a peer. Messages for another node, from outside the group, of another
+  /// version or malformed (offsets out of range, entries not continuing prev) are dropped
+  /// and counted in dropped_messages().
   void step(const message& m);
   /// A client batch. ok: accepted, a proposal_ack with p.id follows in a ready.
   /// not_leader (see leader()), unavailable (leadership transfer in progress),
@@ -100,6 +102,7 @@ public:
   offset_t persisted_offset() const { return persisted_; }
   const raft_log& log() const { return log_; }
   const producer_table& producers() const { return producers_; }
+  uint64_t dropped_messages() const { return dropped_; }
 
 private:
   struct progress {
@@ -196,6 +199,7 @@ private:
     offset_t last; ///< durable (and still in the log) once `id` is
   };
   std::deque<outstanding> outstanding_;
+  uint64_t dropped_ = 0;
 };
 
 } // namespace pinpipe::raft

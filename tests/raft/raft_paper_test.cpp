@@ -296,6 +296,35 @@ TEST(RaftPaper, MessagesForOtherNodesOrVersionsAreDropped) {
   n.step(m);
   EXPECT_EQ(n.term(), trm(0));
   EXPECT_FALSE(n.has_ready());
+  EXPECT_EQ(n.dropped_messages(), 3u);
+}
+
+TEST(RaftPaper, MalformedMessagesAreDroppedNotFatal) {
+  durable_state d;
+  d.hard.term = trm(2);
+  d.entries = {make_entry(0, 4, 1)};
+  node n(make_config(1, 3), d);
+  std::vector<message> bad;
+  bad.push_back(append_msg(2, 1, 3, -5, 1, {}, 0));                          // prev below -1
+  bad.push_back(append_msg(2, 1, 3, 4, 1, {make_entry(7, 8, 3)}, 0));        // gap after prev
+  bad.push_back(append_msg(2, 1, 3, 4, 1, {make_entry(5, 4, 3)}, 0));        // last < base
+  bad.push_back(append_msg(2, 1, 3, 4, 1, {make_entry(5, 5, 9)}, 0));        // term above msg
+  bad.push_back(append_msg(2, 1, 3, 4, 1, {}, -7));                          // commit below -1
+  message reset = append_msg(2, 1, 3, no_offset.value, 0, {}, 0);            // "no offset" prev
+  reset.reset = true;
+  bad.push_back(reset);
+  bad.push_back(vote_msg(2, 1, 3, -9, 1));
+  message ack;
+  ack.type = msg_type::append_response;
+  ack.from = nid(2);
+  ack.to = nid(1);
+  ack.term = trm(2);
+  ack.match = off(-3);
+  bad.push_back(ack);
+  for (const message& m : bad) n.step(m);
+  EXPECT_EQ(n.dropped_messages(), bad.size());
+  EXPECT_EQ(n.term(), trm(2)) << "a dropped message has no effect";
+  EXPECT_EQ(n.log().last(), off(4));
 }
 
 } // namespace
