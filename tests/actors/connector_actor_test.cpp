@@ -134,5 +134,29 @@ TEST_F(ConnectorActor, ARestartedConnectorResumesAfterTheLastObjectAndRewritesNo
       << "objects already written are not rewritten";
 }
 
+TEST_F(ConnectorActor, AnUnwritableLakeIsReportedAndRetriedWithoutLosingRecords) {
+  create(*log, pin_topic, 1, /*stream=*/false);
+  produce_users(0, 6);
+  // The lake directory is a plain file: no object can be written.
+  std::ofstream(dir.file("lake")) << "not a directory";
+  auto conn = start_connector();
+  run();
+  auto st = ask<actor_stats>(conn, stats_atom::value);
+  ASSERT_TRUE(st.ok()) << st.error;
+  EXPECT_GE(st.value.errors, 1);
+  EXPECT_NE(st.value.last_error.find(dir.file("lake")), std::string::npos)
+      << "the error names the path: " << st.value.last_error;
+  EXPECT_EQ(st.value.objects, 0);
+
+  fs::remove(dir.file("lake"));
+  fire_timeouts(); // the next poll, after idle_poll of simulated time
+  EXPECT_EQ(files(), (std::vector<std::string>{name(0), name(3)}));
+  std::vector<std::string> all;
+  for (int64_t start : {0, 3})
+    for (auto& l : lines_of(start))
+      all.push_back(l);
+  EXPECT_EQ(all, expected(0, 6));
+}
+
 } // namespace
 } // namespace pinpipe::actors
