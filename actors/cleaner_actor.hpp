@@ -8,8 +8,9 @@
 
 namespace pinpipe::actors {
 
-/// Pure function behind the actor (tested directly): every record of `b` ends up either
-/// as a row or as a dead letter, and next_offset carries over.
+/// Pure function behind the actor (tested directly in tests/actors/cleaner_actor_test.cpp):
+/// every record of `b` ends up either as a row or as a dead letter, and next_offset carries
+/// over.
 warehouse::stream_batch clean_batch(const raw_batch& b);
 
 cleaner_actor spawn_cleaner(caf::actor_system& sys);
