@@ -10,6 +10,7 @@
 // the client that owns it.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -34,7 +35,8 @@ public:
   void* handle() const;
   /// Reads every event queued so far (never blocks).
   void drain();
-  /// A request is about to be sent: reads queued events, then forgets earlier disconnects.
+  /// A request is about to be sent: reads queued events (at most once per ms), then forgets
+  /// earlier disconnects.
   void mark();
   /// Ok while a reply can still come; otherwise the reason it cannot (errc::unavailable):
   /// the node refused the TCP connection and was never reached, refused our CURVE key,
@@ -60,6 +62,7 @@ private:
   uint32_t protocol_error_ = 0;  ///< ZMQ_PROTOCOL_ERROR_* of the last failed handshake
   bool closed_in_handshake_ = false; ///< the node closed a connection before the handshake
   uint64_t drops_ = 0, drops_at_mark_ = 0; ///< connections lost after their handshake
+  std::chrono::steady_clock::time_point last_drain_{}; ///< of mark()
 };
 
 } // namespace pinpipe::transport
