@@ -2,23 +2,8 @@
 
 #include <cstdio>
 
-#include "common/md5.hpp"
-
 namespace pinpipe::gateway {
 namespace {
-
-// floor(i * 2^128 / n) without overflowing 128 bits: i * q + floor(i * r / n), where
-// 2^128 = q * n + r.
-uint128 range_start(int32_t i, int32_t n) {
-  const uint128 max = ~uint128(0); // 2^128 - 1
-  uint128 q = max / uint128(n);
-  uint128 r = max % uint128(n) + 1; // 2^128 mod n, possibly == n
-  if (r == uint128(n)) {
-    q += 1;
-    r = 0;
-  }
-  return uint128(i) * q + (uint128(i) * r) / uint128(n);
-}
 
 bool parse_digits(std::string_view s, int64_t& out) {
   if (s.empty() || s.size() > 18) return false;
@@ -32,33 +17,6 @@ bool parse_digits(std::string_view s, int64_t& out) {
 }
 
 } // namespace
-
-uint128 hash_key_of(std::string_view partition_key) {
-  auto d = md5(partition_key);
-  uint128 v = 0;
-  for (uint8_t b : d)
-    v = (v << 8) | b;
-  return v;
-}
-
-hash_range shard_hash_range(int32_t shard, int32_t shard_count) {
-  hash_range r;
-  r.start = range_start(shard, shard_count);
-  r.end = shard + 1 >= shard_count ? ~uint128(0) : range_start(shard + 1, shard_count) - 1;
-  return r;
-}
-
-int32_t shard_for_hash(uint128 hash, int32_t shard_count) {
-  // Estimate from the top 64 bits, then correct against the exact boundaries.
-  uint64_t top = uint64_t(hash >> 64);
-  int32_t i = int32_t((uint128(top) * uint64_t(shard_count)) >> 64);
-  if (i >= shard_count) i = shard_count - 1;
-  while (i > 0 && hash < range_start(i, shard_count))
-    --i;
-  while (i + 1 < shard_count && hash >= range_start(i + 1, shard_count))
-    ++i;
-  return i;
-}
 
 std::string shard_id_string(int32_t shard) {
   char buf[32];

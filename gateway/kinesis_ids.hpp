@@ -18,22 +18,17 @@
 #include <string>
 #include <string_view>
 
+#include "common/kinesis_shard.hpp"
 #include "gateway/codec.hpp"
 
 namespace pinpipe::gateway {
 
-/// MD5 of the partition key as a big-endian 128-bit number.
-uint128 hash_key_of(std::string_view partition_key);
-
-struct hash_range {
-  uint128 start = 0;
-  uint128 end = 0; ///< inclusive
-};
-
-/// The hash key range of shard `shard` of a stream with `shard_count` shards.
-hash_range shard_hash_range(int32_t shard, int32_t shard_count);
-/// The shard whose range holds `hash`.
-int32_t shard_for_hash(uint128 hash, int32_t shard_count);
+// Partition key -> hash key -> shard, and each shard's hash-key range: the project's one
+// copy in common/kinesis_shard.hpp (shared with the emulator).
+using kinesis::hash_key_of;
+using kinesis::hash_range;
+using kinesis::shard_for_hash;
+using kinesis::shard_hash_range;
 
 std::string shard_id_string(int32_t shard);
 /// Accepts "shardId-000000000003" (any number of digits) or plain digits "3".

@@ -1,7 +1,7 @@
-// How Kinesis picks a shard for a record: MD5 of the partition key read as a 128-bit
-// big-endian integer (the "hash key"), and shards own equal, contiguous hash-key ranges, so
-// shard = floor(hash * shards / 2^128). The log_sender uses it to choose the partition of a
-// stream record, so records with the same partition key always land on the same shard.
+// How Kinesis picks a shard for a record, for the emulator's direct sender: the shard
+// whose hash-key range holds MD5(partition key) (common/kinesis_shard.hpp, the one copy,
+// shared with the gateway), so records with the same partition key always land on the
+// same shard, the one the gateway would choose.
 // The MD5 itself is common/md5.hpp (shared with the gateway).
 //
 // Threading: pure functions.
