@@ -62,10 +62,6 @@ result<std::unique_ptr<transport::client>> connect_broker(const common_options& 
     }
     if (opts.server_public_key.empty()) opts.server_public_key = cfg->node.curve_public_key;
   }
-  return transport::client::connect(opts);
-}
-
-} // namespace pinpipe::cli
   if (!common.client_key.empty()) {
     auto keys = transport::read_key_file(common.client_key);
     if (!keys) return status{keys.error().code(), "--client-key: " + keys.error().message()};
@@ -77,3 +73,7 @@ result<std::unique_ptr<transport::client>> connect_broker(const common_options& 
     opts.curve_public_key = keys->public_key;
     opts.curve_secret_key = keys->secret_key;
   }
+  return transport::client::connect(opts);
+}
+
+} // namespace pinpipe::cli
