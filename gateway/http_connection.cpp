@@ -53,25 +53,27 @@ parse_state http_server::impl::parse(http_connection& c, parse_error& err) {
     const auto max_head = static_cast<size_t>(opt.max_header_bytes);
     if (end == std::string::npos) {
       if (c.in.size() > http::k_max_request_line && c.in.find("\r\n") == std::string::npos)
-        return fail(err, 414, "the request line is over " +
-                                  std::to_string(http::k_max_request_line) +
-                                  " bytes: shorten the URL");
+        return fail(err, 414,
+                    "the request line is over " + std::to_string(http::k_max_request_line) +
+                        " bytes: shorten the URL");
       if (c.in.size() > max_head) {
         ++ctr.headers_too_large;
-        return fail(err, 431, "the request head (request line and headers) is over the limit "
-                              "of " + std::to_string(max_head) +
-                                  " bytes ([gateway] max_header_bytes): send fewer or shorter "
-                                  "headers");
+        return fail(err, 431,
+                    "the request head (request line and headers) is over the limit "
+                    "of " +
+                        std::to_string(max_head) +
+                        " bytes ([gateway] max_header_bytes): send fewer or shorter "
+                        "headers");
       }
       return parse_state::incomplete;
     }
     if (end > max_head) {
       ++ctr.headers_too_large;
-      return fail(err, 431, "the request head (request line and headers) is " +
-                                std::to_string(end) + " bytes, over the limit of " +
-                                std::to_string(max_head) +
-                                " bytes ([gateway] max_header_bytes): send fewer or shorter "
-                                "headers");
+      return fail(err, 431,
+                  "the request head (request line and headers) is " + std::to_string(end) +
+                      " bytes, over the limit of " + std::to_string(max_head) +
+                      " bytes ([gateway] max_header_bytes): send fewer or shorter "
+                      "headers");
     }
     c.req = http_request{};
     if (!http::parse_head(std::string_view(c.in).substr(0, end - 4), c.req, err)) {
@@ -88,15 +90,16 @@ parse_state http_server::impl::parse(http_connection& c, parse_error& err) {
     if (!c.framing.chunked) {
       const int64_t n = c.framing.length;
       if (n > opt.max_request_bytes)
-        return fail(err, 413, "the request body is over the limit of " +
-                                  std::to_string(opt.max_request_bytes) + " bytes");
+        return fail(err, 413,
+                    "the request body is over the limit of " +
+                        std::to_string(opt.max_request_bytes) + " bytes");
       if (n > 0 && !budget->try_reserve(n)) {
         ++ctr.body_budget_rejections;
-        return fail(err, 503, "the gateway is buffering " + std::to_string(budget->reserved()) +
-                                  " bytes of request bodies and this one (" + std::to_string(n) +
-                                  " bytes) would pass its limit of " +
-                                  std::to_string(budget->cap()) +
-                                  " bytes ([gateway] max_buffered_body_bytes): retry shortly");
+        return fail(err, 503,
+                    "the gateway is buffering " + std::to_string(budget->reserved()) +
+                        " bytes of request bodies and this one (" + std::to_string(n) +
+                        " bytes) would pass its limit of " + std::to_string(budget->cap()) +
+                        " bytes ([gateway] max_buffered_body_bytes): retry shortly");
       }
       c.reserved = n;
       // Body bytes that came with the head move to the body; the rest comes straight there.
@@ -114,10 +117,10 @@ parse_state http_server::impl::parse(http_connection& c, parse_error& err) {
   if (holding > c.reserved) {
     if (!budget->try_reserve(holding - c.reserved)) {
       ++ctr.body_budget_rejections;
-      return fail(err, 503, "the gateway is buffering " + std::to_string(budget->reserved()) +
-                                " bytes of request bodies, at its limit of " +
-                                std::to_string(budget->cap()) +
-                                " bytes ([gateway] max_buffered_body_bytes): retry shortly");
+      return fail(err, 503,
+                  "the gateway is buffering " + std::to_string(budget->reserved()) +
+                      " bytes of request bodies, at its limit of " + std::to_string(budget->cap()) +
+                      " bytes ([gateway] max_buffered_body_bytes): retry shortly");
     }
     c.reserved = holding;
   }
@@ -204,8 +207,8 @@ bool http_server::impl::refuse(http_connection& c, const parse_error& err) {
   const char* extra = err.status == 503 ? "Retry-After: 1\r\n" : "";
   // A 413 or 503 with a known length (and no 100-continue pending) skips the body and
   // keeps the connection; anything else is answered and closed.
-  const bool keep = (err.status == 413 || err.status == 503) && c.have_head &&
-                    !c.framing.chunked && !c.req.has_header("Expect") && !http::wants_close(c.req);
+  const bool keep = (err.status == 413 || err.status == 503) && c.have_head && !c.framing.chunked &&
+                    !c.req.has_header("Expect") && !http::wants_close(c.req);
   if (keep) {
     const size_t body = static_cast<size_t>(c.framing.length);
     if (c.in.size() >= body) {
@@ -233,8 +236,7 @@ bool http_server::impl::refuse(http_connection& c, const parse_error& err) {
 void http_server::impl::expire_head(http_connection& c) {
   ++ctr.header_timeouts;
   http_request req;
-  req.error = "the request head was not complete within " +
-              std::to_string(opt.header_timeout_ms) +
+  req.error = "the request head was not complete within " + std::to_string(opt.header_timeout_ms) +
               " ms ([gateway] header_timeout_ms): send the request line and headers at once";
   reply r;
   try {

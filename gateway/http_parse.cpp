@@ -35,8 +35,21 @@ bool known_method(std::string_view m) {
 bool token_char(char c) {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
   switch (c) {
-  case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-  case '-': case '.': case '^': case '_': case '`': case '|': case '~':
+  case '!':
+  case '#':
+  case '$':
+  case '%':
+  case '&':
+  case '\'':
+  case '*':
+  case '+':
+  case '-':
+  case '.':
+  case '^':
+  case '_':
+  case '`':
+  case '|':
+  case '~':
     return true;
   default:
     return false;
@@ -151,8 +164,9 @@ bool parse_head(std::string_view head, http_request& req, parse_error& err) {
   std::string_view line = head.substr(0, eol);
   if (line.size() > k_max_request_line)
     return fail(err, 414,
-                "the request line is " + std::to_string(line.size()) + " bytes, over the limit of " +
-                    std::to_string(k_max_request_line) + ": shorten the URL");
+                "the request line is " + std::to_string(line.size()) +
+                    " bytes, over the limit of " + std::to_string(k_max_request_line) +
+                    ": shorten the URL");
   size_t sp1 = line.find(' ');
   size_t sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
   if (sp2 == std::string_view::npos)
@@ -177,16 +191,18 @@ bool parse_head(std::string_view head, http_request& req, parse_error& err) {
     pos = e + 2;
     if (h.empty()) continue;
     if (h.front() == ' ' || h.front() == '\t')
-      return fail(err, 400, "a header line starts with whitespace (obsolete line folding): "
-                            "send each header on one line");
+      return fail(err, 400,
+                  "a header line starts with whitespace (obsolete line folding): "
+                  "send each header on one line");
     auto colon = h.find(':');
     if (colon == std::string_view::npos || colon == 0)
       return fail(err, 400, "malformed header line: expected Name: value");
     std::string_view name = h.substr(0, colon);
     for (char c : name)
       if (!token_char(c))
-        return fail(err, 400, "malformed header name \"" + std::string(name.substr(0, 64)) +
-                                  "\": no spaces or separators before the colon");
+        return fail(err, 400,
+                    "malformed header name \"" + std::string(name.substr(0, 64)) +
+                        "\": no spaces or separators before the colon");
     if (req.headers.size() >= k_max_headers)
       return fail(err, 431, "more than " + std::to_string(k_max_headers) + " header lines");
     req.headers.emplace_back(std::string(name), std::string(trim(h.substr(colon + 1))));
@@ -202,8 +218,9 @@ bool read_framing(const http_request& req, body_framing& out, parse_error& err) 
   for (const auto& [name, value] : req.headers) {
     if (iequals(name, "Transfer-Encoding")) {
       if (++te_count > 1 || !iequals(trim(value), "chunked"))
-        return fail(err, 400, "unsupported Transfer-Encoding \"" + value.substr(0, 64) +
-                                  "\": only a single \"chunked\" is accepted");
+        return fail(err, 400,
+                    "unsupported Transfer-Encoding \"" + value.substr(0, 64) +
+                        "\": only a single \"chunked\" is accepted");
       out.chunked = true;
     } else if (iequals(name, "Content-Length")) {
       // A list ("5, 5") is allowed when every element is the same number (RFC 7230 3.3.2).
@@ -212,13 +229,15 @@ bool read_framing(const http_request& req, body_framing& out, parse_error& err) 
         auto comma = rest.find(',');
         std::string_view v = trim(rest.substr(0, comma));
         if (v.empty() || v.size() > 18)
-          return fail(err, 400, "invalid Content-Length \"" + value.substr(0, 64) +
-                                    "\": expected a decimal byte count");
+          return fail(err, 400,
+                      "invalid Content-Length \"" + value.substr(0, 64) +
+                          "\": expected a decimal byte count");
         int64_t n = 0;
         for (char ch : v) {
           if (ch < '0' || ch > '9')
-            return fail(err, 400, "invalid Content-Length \"" + value.substr(0, 64) +
-                                      "\": expected a decimal byte count");
+            return fail(err, 400,
+                        "invalid Content-Length \"" + value.substr(0, 64) +
+                            "\": expected a decimal byte count");
           n = n * 10 + (ch - '0');
         }
         if (have_length && n != length)
@@ -233,8 +252,9 @@ bool read_framing(const http_request& req, body_framing& out, parse_error& err) 
     }
   }
   if (out.chunked && have_length)
-    return fail(err, 400, "both Content-Length and Transfer-Encoding: chunked were sent: send "
-                          "one of them");
+    return fail(err, 400,
+                "both Content-Length and Transfer-Encoding: chunked were sent: send "
+                "one of them");
   out.length = have_length ? length : 0;
   return true;
 }
@@ -287,8 +307,8 @@ parse_state chunked_decoder::feed(std::string& in, std::string& body, int64_t li
         continue;
       }
       if (static_cast<int64_t>(body.size() + n) > limit)
-        return error(413, "the chunked body is over the limit of " + std::to_string(limit) +
-                              " bytes");
+        return error(413,
+                     "the chunked body is over the limit of " + std::to_string(limit) + " bytes");
       left_ = n;
       phase_ = phase::data;
     } else if (phase_ == phase::data) {

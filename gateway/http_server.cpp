@@ -98,8 +98,7 @@ void http_server::impl::sweep() {
   const int64_t now = http_steady_ms();
   // A paused listener is re-armed by whichever worker passes here first.
   int64_t paused = accept_paused_until_ms.load(std::memory_order_relaxed);
-  if (paused != 0 && now >= paused &&
-      accept_paused_until_ms.compare_exchange_strong(paused, 0))
+  if (paused != 0 && now >= paused && accept_paused_until_ms.compare_exchange_strong(paused, 0))
     arm_listener();
   if (now - last_sweep_ms.load(std::memory_order_relaxed) < sweep_interval_ms()) return;
   std::unique_lock<std::mutex> sl(sweep_mu, std::try_to_lock);

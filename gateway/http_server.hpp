@@ -90,14 +90,14 @@ struct http_server_options {
 
 /// What the server refused or shed by itself (thread-safe snapshot).
 struct http_server_stats {
-  int64_t connections = 0;        ///< open now
-  int64_t buffered_body_bytes = 0; ///< reserved for request bodies now
-  int64_t header_timeouts = 0;    ///< 408s (and connections closed at the head deadline)
-  int64_t headers_too_large = 0;  ///< 431s
-  int64_t body_budget_rejections = 0; ///< 503s for max_buffered_body_bytes
+  int64_t connections = 0;             ///< open now
+  int64_t buffered_body_bytes = 0;     ///< reserved for request bodies now
+  int64_t header_timeouts = 0;         ///< 408s (and connections closed at the head deadline)
+  int64_t headers_too_large = 0;       ///< 431s
+  int64_t body_budget_rejections = 0;  ///< 503s for max_buffered_body_bytes
   int64_t fd_exhausted_rejections = 0; ///< clients answered 503 because accept hit EMFILE
-  int64_t accept_backoffs = 0;    ///< times accepting paused (no spare descriptor either)
-  int64_t memory_trims = 0;       ///< malloc_trim calls after large bodies
+  int64_t accept_backoffs = 0;         ///< times accepting paused (no spare descriptor either)
+  int64_t memory_trims = 0;            ///< malloc_trim calls after large bodies
 };
 
 class http_server {

@@ -28,7 +28,7 @@ struct http_connection {
   std::atomic<int64_t> last_active_ms{0};
   /// When the request head being received must be complete (0: none in progress).
   std::atomic<int64_t> head_deadline_ms{0};
-  std::string in;        ///< received, not yet parsed: a head, chunked body bytes, pipelined requests
+  std::string in; ///< received, not yet parsed: a head, chunked body bytes, pipelined requests
   size_t head_scan = 0;  ///< where the search for the end of the head resumes
   int64_t skip = 0;      ///< body bytes of a refused request still to discard
   bool draining = false; ///< answered and shut down for writing: discard until EOF

@@ -114,8 +114,8 @@ TEST_F(GatewayLimits, GatewayAnswers431WithItsEnvelopeAndNamesTheLimit) {
   // Through the gateway: the REST Proxy envelope carries the server's reason.
   raw_conn c(gw_->port());
   ASSERT_TRUE(c.connected());
-  ASSERT_TRUE(c.send("GET /topics HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(70000, 'x') +
-                     "\r\n\r\n"));
+  ASSERT_TRUE(
+      c.send("GET /topics HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(70000, 'x') + "\r\n\r\n"));
   auto r = c.read();
   ASSERT_EQ(r.status, 431);
   auto j = json::parse(r.body);
@@ -126,10 +126,10 @@ TEST_F(GatewayLimits, GatewayAnswers431WithItsEnvelopeAndNamesTheLimit) {
 TEST_F(GatewayLimits, GatewayAnswersConflictingLengthsWith400NamingThem) {
   raw_conn c(gw_->port());
   ASSERT_TRUE(c.connected());
-  ASSERT_TRUE(c.send("POST /topics/t1 HTTP/1.1\r\nHost: x\r\nContent-Type: " +
-                     std::string(k_json_v2) +
-                     "\r\nContent-Length: 30\r\nContent-Length: 31\r\n\r\n"
-                     R"({"records":[{"value":1}]}     )"));
+  ASSERT_TRUE(
+      c.send("POST /topics/t1 HTTP/1.1\r\nHost: x\r\nContent-Type: " + std::string(k_json_v2) +
+             "\r\nContent-Length: 30\r\nContent-Length: 31\r\n\r\n"
+             R"({"records":[{"value":1}]}     )"));
   auto r = c.read();
   ASSERT_EQ(r.status, 400);
   EXPECT_NE(json::parse(r.body)["message"].get<std::string>().find("conflicting Content-Length"),
@@ -177,7 +177,7 @@ TEST_F(HttpLimits, ContentLengthWithTransferEncodingIs400) {
 
 TEST_F(HttpLimits, ObfuscatedFramingHeadersAre400) {
   start({});
-  for (const char* bad : {"Content-Length : 5\r\n",             // space before the colon
+  for (const char* bad : {"Content-Length : 5\r\n",                  // space before the colon
                           "Transfer-Encoding: chunked, chunked\r\n", // not a single chunked
                           "Transfer-Encoding: xchunked\r\n",
                           "X-A: 1\r\n Content-Length: 5\r\n"}) { // obsolete line folding
@@ -222,7 +222,7 @@ TEST_F(HttpLimits, HeadTrickledPastTheDeadlineGets408AndIsClosed) {
                            << " ms";
   EXPECT_NE(message(r).find("header_timeout_ms"), std::string::npos) << r.body;
   EXPECT_GE(took, std::chrono::milliseconds(400));
-  EXPECT_LT(took, std::chrono::milliseconds(1500));
+  EXPECT_LT(took, std::chrono::milliseconds(3000));
   c.set_timeout_ms(2000);
   EXPECT_TRUE(c.closed_by_server());
   EXPECT_EQ(srv_->stats().header_timeouts, 1);
@@ -249,7 +249,7 @@ TEST_F(HttpLimits, SlowHeadsAreDroppedWhileAPromptClientIsServed) {
     ASSERT_TRUE(prompt.send(post(10)));
     const auto s0 = clock_type::now();
     ASSERT_EQ(prompt.read().status, 200);
-    EXPECT_LT(clock_type::now() - s0, std::chrono::milliseconds(500));
+    EXPECT_LT(clock_type::now() - s0, std::chrono::milliseconds(1000));
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   // By now (>= 800 ms) every slow connection has been closed by the server.
@@ -348,7 +348,9 @@ TEST_F(HttpLimits, BudgetSmallerThanOneRequestIsRefusedAtStart) {
   http_server srv(
       http_server_options{"127.0.0.1", 0, 1, 10 << 20, 5, 64 * 1024, 10000, 1 << 20},
       [](const http_request&) { return reply{}; },
-      [](const http_request&, int s) { return reply{s, ""}; });
+      [](const http_request&, int s) {
+        return reply{s, ""};
+      });
   auto st = srv.start();
   EXPECT_FALSE(st.ok());
   EXPECT_NE(st.to_string().find("max_buffered_body_bytes"), std::string::npos) << st.to_string();

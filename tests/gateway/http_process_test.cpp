@@ -47,8 +47,13 @@ public:
     write_file(cfg, "[node]\nroles = [\"broker\", \"gateway\"]\nlog_level = \"warn\"\n"
                     "[gateway]\nlisten = \"127.0.0.1:0\"\n" +
                         gateway_keys);
-    std::vector<std::string> node{pinpipe::test::pinpipe_bin(), "node", "--config", cfg,
-                                  "--data-dir", dir_.file("data"), "--listen",
+    std::vector<std::string> node{pinpipe::test::pinpipe_bin(),
+                                  "node",
+                                  "--config",
+                                  cfg,
+                                  "--data-dir",
+                                  dir_.file("data"),
+                                  "--listen",
                                   "tcp://127.0.0.1:0"};
     std::vector<std::string> argv = node;
     if (nofile_limit > 0) {
