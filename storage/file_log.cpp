@@ -7,28 +7,28 @@
 // the flusher, fsyncs every partition and releases the lock.
 // Threading: a shared_mutex guards the topic map (never held across file I/O: topic
 // create/delete do theirs under admin_mtx_); partitions lock themselves. acks=all
-// produce requests are queued for the flusher, which does one fdatasync per dirty
-// partition for everything queued and then runs the callbacks on its own thread.
+// produce requests are queued for the flusher (storage/group_commit.hpp), which does one
+// fdatasync per dirty partition for everything queued and then runs the callbacks on its
+// own thread.
 #include <algorithm>
-#include <cerrno>
 #include <atomic>
-#include <chrono>
-#include <condition_variable>
+#include <cerrno>
 #include <filesystem>
 #include <future>
 #include <shared_mutex>
-#include <thread>
 
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "common/clock.hpp"
 #include "common/logging.hpp"
 #include "storage/file_io.hpp"
 #include "storage/fd_cache.hpp"
 #include "storage/file_log.hpp"
 #include "storage/filename.hpp"
+#include "storage/group_commit.hpp"
 #include "storage/group_codec.hpp"
 #include "storage/partition.hpp"
 #include "storage/preallocator.hpp"
@@ -38,18 +38,10 @@
 namespace pinpipe::storage {
 namespace {
 
-int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 constexpr int64_t max_segment_bytes = 1LL << 30; // positions in the index are u32
 // Caps of one merged batch (produce_many): encoded record bytes and records.
 constexpr size_t merge_max_bytes = 4u << 20;
 constexpr size_t merge_max_records = 65536;
-// Group commit linger (flusher_loop) when log.flush_max_delay_us is 0.
-constexpr std::chrono::microseconds linger_gap{100};
-constexpr std::chrono::microseconds linger_max{1000};
 
 class file_log final : public log_store {
 public:
@@ -111,7 +103,7 @@ public:
       if (auto st = create_topic_impl(consumer_offsets_topic, internal); !st) return st;
     }
     if (auto st = load_group_offsets(); !st) return st;
-    flusher_ = std::thread([this] { flusher_loop(); });
+    committer_.start();
     log_->info("opened log {} with {} topics", cfg_.dir, topics_.size());
     return status::success();
   }
@@ -265,7 +257,7 @@ public:
           },
           here);
     }
-    if (!mine.empty()) commit(mine);
+    if (!mine.empty()) committer_.commit(mine);
   }
 
   result<fetch_result> fetch(const std::string& topic, partition_id p, offset_t from,
@@ -351,12 +343,7 @@ public:
 
   void close() override {
     if (closed_.exchange(true)) return;
-    {
-      std::lock_guard<std::mutex> guard{flush_mtx_};
-      stop_ = true;
-    }
-    flush_cv_.notify_all();
-    if (flusher_.joinable()) flusher_.join();
+    committer_.stop();
     if (pre_) pre_->stop();
     std::shared_lock<std::shared_mutex> guard{topics_mtx_};
     for (const auto& kv : topics_) {
@@ -373,9 +360,9 @@ public:
   file_log_stats stats() const {
     file_log_stats s;
     s.cached_files = fds_ ? fds_->open_count() : 0;
-    s.fsyncs = fsyncs_.load();
-    s.synced_batches = synced_batches_.load();
-    s.flush_rounds = flush_rounds_.load();
+    s.fsyncs = committer_.fsyncs();
+    s.synced_batches = committer_.synced_batches();
+    s.flush_rounds = committer_.flush_rounds();
     s.merged_groups = merged_groups_.load();
     s.merged_requests = merged_requests_.load();
     return s;
@@ -385,11 +372,6 @@ private:
   struct topic {
     topic_config cfg; ///< as given (and stored in topic.meta)
     std::vector<std::shared_ptr<partition>> parts;
-  };
-  struct pending_ack {
-    std::shared_ptr<partition> part;
-    produce_result res;
-    produce_callback cb;
   };
 
   /// The partition a produce request goes to, or nullptr with `st` saying why not.
@@ -429,7 +411,7 @@ private:
     if (!res.st.ok() || req.required_acks != acks::all) {
       // A roll left a sealed segment to fsync: the flusher does it (not this thread, which
       // must not wait for the disk with acks none/leader).
-      if (part->take_sync_request()) enqueue_flush(part, produce_result{}, nullptr);
+      if (part->take_sync_request()) committer_.enqueue(pending_ack{part, produce_result{}, nullptr});
       cb(std::move(res));
       return;
     }
@@ -437,7 +419,7 @@ private:
       here->push_back(pending_ack{std::move(part), std::move(res), std::move(cb)});
       return;
     }
-    enqueue_flush(std::move(part), std::move(res), std::move(cb));
+    committer_.enqueue(pending_ack{std::move(part), std::move(res), std::move(cb)});
   }
 
   static status closed_error() {
@@ -472,8 +454,10 @@ private:
     return t;
   }
 
-  status create_topic_impl(const std::string& name, const topic_config& cfg) {
-    if (auto st = validate_topic_config(name, cfg); !st) return st;
+  status create_topic_impl(const std::string& name, const topic_config& requested) {
+    if (auto st = validate_topic_config(name, requested); !st) return st;
+    topic_config cfg = requested;
+    cfg.incarnation = new_topic_incarnation();
     // One create or delete at a time (admin_mtx_); the topic map is locked only to
     // insert, so listings and fetches are answered while the files are made and fsynced.
     std::lock_guard<std::mutex> admin{admin_mtx_};
@@ -558,80 +542,6 @@ private:
     return status::success();
   }
 
-  void enqueue_flush(std::shared_ptr<partition> part, produce_result res, produce_callback cb) {
-    {
-      std::lock_guard<std::mutex> guard{flush_mtx_};
-      if (!stop_) {
-        queue_.push_back(pending_ack{std::move(part), std::move(res), std::move(cb)});
-        flush_cv_.notify_one();
-        return;
-      }
-    }
-    // The flusher is gone (log closing): sync here.
-    if (auto r = part->sync(); !r) res.st = r.error();
-    if (cb) cb(std::move(res));
-  }
-
-  /// One group commit: one fdatasync per distinct partition of `batch`, then every callback
-  /// (with the fsync's error, if any). Runs on the flusher or, for commit_on::caller, on the
-  /// producing thread; concurrent commits of the same partition are safe (each ack is in
-  /// exactly one batch, and its bytes were written before it was put there).
-  void commit(std::vector<pending_ack>& batch) {
-    ++flush_rounds_;
-    std::vector<std::pair<partition*, status>> synced;
-    for (const auto& a : batch) {
-      auto* p = a.part.get();
-      if (std::any_of(synced.begin(), synced.end(), [p](const auto& s) { return s.first == p; })) {
-        continue;
-      }
-      auto r = p->sync();
-      ++fsyncs_;
-      synced.emplace_back(p, r.ok() ? status::success() : r.error());
-      if (!r) log_->error("group commit: {}", r.error().to_string());
-    }
-    for (auto& a : batch) {
-      // Appends that rolled meanwhile left sealed segments to fsync: once more.
-      if (a.part->take_sync_request()) enqueue_flush(a.part, produce_result{}, nullptr);
-      if (!a.cb) continue; // a sync of sealed segments only (append_and_ack)
-      for (const auto& s : synced) {
-        if (s.first == a.part.get() && !s.second.ok()) a.res.st = s.second;
-      }
-      ++synced_batches_;
-      a.cb(std::move(a.res));
-    }
-  }
-
-  void flusher_loop() {
-    std::vector<pending_ack> batch;
-    for (;;) {
-      {
-        std::unique_lock<std::mutex> lk{flush_mtx_};
-        flush_cv_.wait(lk, [this] { return stop_ || !queue_.empty(); });
-        if (queue_.empty() && stop_) return;
-        if (cfg_.flush_max_delay_us > 0 && !stop_) {
-          lk.unlock();
-          std::this_thread::sleep_for(std::chrono::microseconds(cfg_.flush_max_delay_us));
-          lk.lock();
-        } else if (!stop_) {
-          // Adaptive linger: while acks=all batches keep arriving (a burst of pipelined
-          // requests still being read by the node's transport thread), let them join this
-          // fsync: wait up to linger_gap for each next one, linger_max in all. A lone
-          // request waits linger_gap once.
-          const auto deadline = std::chrono::steady_clock::now() + linger_max;
-          size_t seen = queue_.size();
-          while (!stop_ && std::chrono::steady_clock::now() < deadline) {
-            flush_cv_.wait_for(lk, linger_gap, [&] { return stop_ || queue_.size() != seen; });
-            if (queue_.size() == seen) break;
-            seen = queue_.size();
-          }
-        }
-        batch.swap(queue_);
-      }
-      commit(batch);
-      batch.clear();
-    }
-  }
-
   const log_config cfg_;
   std::shared_ptr<spdlog::logger> log_;
   std::atomic<bool> closed_{false};
@@ -648,14 +558,7 @@ private:
   mutable std::mutex groups_mtx_;
   group_offsets_map groups_;
 
-  std::mutex flush_mtx_;
-  std::condition_variable flush_cv_;
-  std::vector<pending_ack> queue_;
-  bool stop_ = false;
-  std::thread flusher_;
-  std::atomic<uint64_t> fsyncs_{0};
-  std::atomic<uint64_t> synced_batches_{0};
-  std::atomic<uint64_t> flush_rounds_{0};
+  group_committer committer_{cfg_.flush_max_delay_us}; ///< the flusher (group_commit.hpp)
   std::atomic<uint64_t> merged_groups_{0};
   std::atomic<uint64_t> merged_requests_{0};
 };

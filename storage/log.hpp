@@ -58,6 +58,11 @@ struct topic_config {
   int64_t retention_ms = -1;
   int64_t segment_bytes = -1;
   int64_t segment_ms = -1;
+  /// Which creation of this name the topic is: create_topic sets a fresh value (its creation
+  /// time in microseconds, so a recreated topic always gets a larger one) and topic.meta keeps
+  /// it; 0 = created before incarnations were recorded. Readers that keep positions across
+  /// polls (the lake connector) compare it to notice a deleted and recreated topic.
+  int64_t incarnation = 0;
 };
 
 /// Settings of the whole log (from the [log] section of the config file).

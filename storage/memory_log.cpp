@@ -11,6 +11,7 @@
 #include <mutex>
 #include <shared_mutex>
 
+#include "common/clock.hpp"
 #include "storage/format.hpp"
 #include "storage/group_codec.hpp"
 #include "storage/log.hpp"
@@ -20,11 +21,6 @@
 
 namespace pinpipe::storage {
 namespace {
-
-int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 /// What a record counts for in segment sizes and fetch limits (close to its encoded size).
 int64_t mem_record_bytes(const record& r) {
@@ -307,6 +303,7 @@ private:
     if (auto st = validate_topic_config(name, cfg); !st) return st;
     auto t = std::make_shared<topic>();
     t->cfg = cfg;
+    t->cfg.incarnation = new_topic_incarnation();
     t->eff = resolve_topic_config(cfg, cfg_);
     if (internal) t->eff.retention_ms = -1;
     for (int32_t i = 0; i < cfg.partitions; ++i) {

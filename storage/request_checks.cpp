@@ -1,8 +1,25 @@
 #include "storage/request_checks.hpp"
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+
 #include "storage/filename.hpp"
 
 namespace pinpipe::storage {
+
+int64_t new_topic_incarnation() {
+  static std::atomic<int64_t> last{0};
+  const int64_t now = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  int64_t prev = last.load();
+  int64_t next = 0;
+  do {
+    next = std::max(now, prev + 1);
+  } while (!last.compare_exchange_weak(prev, next));
+  return next;
+}
 
 status validate_topic_name(const std::string& name) {
   if (name.empty()) {

@@ -18,6 +18,10 @@ inline const std::string consumer_offsets_topic = "__consumer_offsets";
 /// Checks the settings of a topic being created (partition count, limits).
 status validate_topic_config(const std::string& name, const topic_config& cfg);
 
+/// A fresh topic_config::incarnation: microseconds since the epoch, strictly increasing
+/// within the process (thread-safe).
+int64_t new_topic_incarnation();
+
 /// key + value + header names and values: what max_record_bytes limits.
 size_t record_payload_bytes(const record& r);
 

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <filesystem>
 
+#include "common/clock.hpp"
 #include "common/logging.hpp"
 #include "storage/batch_reader.hpp"
 #include "storage/fd_cache.hpp"
@@ -13,11 +14,6 @@
 
 namespace pinpipe::storage {
 namespace {
-
-int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 const char* describe(format::header_state s) {
   switch (s) {

@@ -13,7 +13,8 @@ std::string encode_topic_meta(const topic_config& cfg) {
      << "retention_bytes=" << cfg.retention_bytes << "\n"
      << "retention_ms=" << cfg.retention_ms << "\n"
      << "segment_bytes=" << cfg.segment_bytes << "\n"
-     << "segment_ms=" << cfg.segment_ms << "\n";
+     << "segment_ms=" << cfg.segment_ms << "\n"
+     << "incarnation=" << cfg.incarnation << "\n";
   return os.str();
 }
 
@@ -50,6 +51,7 @@ result<topic_config> decode_topic_meta(const std::string& text, const std::strin
     if (key == "retention_ms") cfg.retention_ms = v;
     if (key == "segment_bytes") cfg.segment_bytes = v;
     if (key == "segment_ms") cfg.segment_ms = v;
+    if (key == "incarnation") cfg.incarnation = v; // absent in older files: 0
   }
   if (!have_partitions || cfg.partitions < 1) {
     return status{errc::corrupt_data, path + ": no valid 'partitions' line"};
