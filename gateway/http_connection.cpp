@@ -28,6 +28,25 @@ namespace {
 constexpr size_t k_recv_chunk = 64 * 1024;
 constexpr size_t k_keep_in_capacity = 256 * 1024; ///< a bigger input buffer is given back
 
+constexpr size_t k_keep_body_capacity = 4096; ///< a small body's buffer is reused
+
+// Empties `r` for the next request on the connection, keeping the small buffers (fewer
+// allocations per request); a large body buffer is freed. Returns the bytes freed.
+int64_t reset_request(http_request& r) {
+  r.method.clear();
+  r.target.clear();
+  r.path.clear();
+  r.version.clear();
+  r.headers.clear();
+  r.params.clear();
+  r.error.clear();
+  r.body.clear();
+  if (r.body.capacity() <= k_keep_body_capacity) return 0;
+  const auto freed = static_cast<int64_t>(r.body.capacity());
+  std::string().swap(r.body);
+  return freed;
+}
+
 parse_state fail(parse_error& err, int status, std::string why) {
   err.status = status;
   err.why = std::move(why);
@@ -75,7 +94,7 @@ parse_state http_server::impl::parse(http_connection& c, parse_error& err) {
                       " bytes ([gateway] max_header_bytes): send fewer or shorter "
                       "headers");
     }
-    c.req = http_request{};
+    reset_request(c.req);
     if (!http::parse_head(std::string_view(c.in).substr(0, end - 4), c.req, err)) {
       if (err.status == 431) ++ctr.headers_too_large;
       return parse_state::error;
@@ -143,12 +162,11 @@ void http_server::impl::finish_request(http_connection& c) {
     budget->release(c.reserved);
     c.reserved = 0;
   }
-  const auto body_capacity = static_cast<int64_t>(c.req.body.capacity());
-  c.req = http_request{};
+  const int64_t body_freed = reset_request(c.req);
   c.have_head = false;
   c.framing = http::body_framing{};
   c.chunks.reset();
-  int64_t freed = body_capacity;
+  int64_t freed = body_freed;
   if (c.in.capacity() > k_keep_in_capacity && c.in.size() < k_recv_chunk) {
     freed += static_cast<int64_t>(c.in.capacity());
     std::string(c.in).swap(c.in);

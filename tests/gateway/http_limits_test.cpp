@@ -294,8 +294,13 @@ TEST_F(HttpLimits, BodyOverTheSharedBudgetIs503WithRetryAfterAndTheConnectionSta
   // A completes; the budget is given back and B's retry fits.
   ASSERT_TRUE(a.send(big.substr(big.size() - 1000)));
   EXPECT_EQ(a.read().body, R"({"bytes":800000})");
+  for (int k = 0; k < 100 && srv_->stats().buffered_body_bytes != 0; ++k)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   ASSERT_TRUE(b.send(post(500 * 1000)));
   EXPECT_EQ(b.read().body, R"({"bytes":500000})");
+  // Given back right after the reply is written.
+  for (int k = 0; k < 100 && srv_->stats().buffered_body_bytes != 0; ++k)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_EQ(srv_->stats().buffered_body_bytes, 0);
   EXPECT_EQ(srv_->stats().body_budget_rejections, 1);
 }

@@ -163,6 +163,8 @@ TEST(GatewayProcess, ThousandSlowlorisConnectionsAreDroppedAtTheHeadDeadlineWhil
   ASSERT_GE(n, 200) << "descriptor limit too low for this test";
   gateway_node node;
   ASSERT_TRUE(node.start("header_timeout_ms = 1500\n")) << node.stderr_text();
+  ASSERT_EQ(get_topics(node.port()), 200);
+  const int64_t idle_kb = node.status_kb("VmRSS");
   std::vector<std::unique_ptr<raw_conn>> slow;
   for (int i = 0; i < n; ++i) {
     slow.push_back(std::make_unique<raw_conn>(node.port()));
@@ -203,10 +205,18 @@ TEST(GatewayProcess, ThousandSlowlorisConnectionsAreDroppedAtTheHeadDeadlineWhil
   EXPECT_LT(worst_ms, 1000) << "the prompt client waited";
   EXPECT_TRUE(node.alive()) << node.stderr_text();
   EXPECT_EQ(get_topics(node.port()), 200);
+  slow.clear();
+  int64_t after_kb = node.status_kb("VmRSS");
+  for (int i = 0; i < 30 && after_kb > 2 * idle_kb; ++i) {
+    std::this_thread::sleep_for(milliseconds(100));
+    after_kb = node.status_kb("VmRSS");
+  }
+  EXPECT_LE(after_kb, 2 * idle_kb) << "RSS idle " << idle_kb << " kB";
   std::printf("slowloris: %d connections closed after %lld ms (%d with 408); prompt client "
-              "served %d times, worst %lld ms\n",
+              "served %d times, worst %lld ms; RSS idle %lld kB, after %lld kB\n",
               closed_count, static_cast<long long>(took_ms), with_408, served,
-              static_cast<long long>(worst_ms));
+              static_cast<long long>(worst_ms), static_cast<long long>(idle_kb),
+              static_cast<long long>(after_kb));
 }
 
 TEST(GatewayProcess, ManyLargeBodiesAtOnceKeepRssBoundedAndItReturnsAfterwards) {
@@ -304,6 +314,7 @@ TEST(GatewayProcess, OutOfDescriptorsTheGatewayDoesNotSpinAndServesAgainAfterwar
   gateway_node node;
   ASSERT_TRUE(node.start("", k_limit)) << node.stderr_text();
   ASSERT_EQ(get_topics(node.port()), 200);
+  const int64_t idle_kb = node.status_kb("VmRSS");
   // Idle connections until the node is out of descriptors, and more.
   std::vector<std::unique_ptr<raw_conn>> conns;
   for (int i = 0; i < k_limit + 150; ++i) {
@@ -346,9 +357,12 @@ TEST(GatewayProcess, OutOfDescriptorsTheGatewayDoesNotSpinAndServesAgainAfterwar
   conns.clear();
   std::this_thread::sleep_for(milliseconds(300));
   EXPECT_EQ(get_topics(node.port()), 200);
+  const int64_t after_kb = node.status_kb("VmRSS");
+  EXPECT_LE(after_kb, 2 * idle_kb) << "RSS idle " << idle_kb << " kB";
   std::printf("out of descriptors (limit %d): %d connections held, %d answered 503 (+%d later), "
-              "%d closed; CPU %.1f%% of a core over %.1f s\n",
-              k_limit, held, refused_503, late_503, closed, cpu * 100, secs);
+              "%d closed; CPU %.1f%% of a core over %.1f s; RSS idle %lld kB, after %lld kB\n",
+              k_limit, held, refused_503, late_503, closed, cpu * 100, secs,
+              static_cast<long long>(idle_kb), static_cast<long long>(after_kb));
 }
 
 } // namespace
