@@ -50,6 +50,10 @@ const char* to_string(msg_type t) {
     return "flush_lake_request";
   case msg_type::flush_lake_response:
     return "flush_lake_response";
+  case msg_type::raft_message:
+    return "raft_message";
+  case msg_type::heartbeat_batch:
+    return "heartbeat_batch";
   }
   return "unknown";
 }

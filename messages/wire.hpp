@@ -55,6 +55,8 @@ enum class msg_type : uint16_t {
   fetch_offsets_response = 33,
   flush_lake_request = 40, ///< node control (messages/control_api.hpp)
   flush_lake_response = 41,
+  raft_message = 50,    ///< node to node: messages/raft_wire.hpp peer_message
+  heartbeat_batch = 51, ///< node to node: messages/raft_wire.hpp heartbeat_batch
 };
 
 /// Stable name of a message type ("produce_request"), "unknown" for others.
