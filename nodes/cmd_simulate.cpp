@@ -30,7 +30,7 @@
 #include "common/logging.hpp"
 #include "nodes/command.hpp"
 #include "nodes/control_requests.hpp"
-#include "nodes/request_router.hpp"
+#include "actors/request_router.hpp"
 #include "nodes/settings_check.hpp"
 #include "nodes/summary.hpp"
 #include "pipeline/source/source_db.hpp"

@@ -1,4 +1,4 @@
-#include "nodes/request_router.hpp"
+#include "actors/request_router.hpp"
 
 #include <vector>
 
