@@ -57,7 +57,6 @@ public:
   const std::vector<offset_entry>& entries() const { return entries_; }
   status flush_sync() const { return file_.sync(); }
   void close() { file_.close(); }
-  bool is_open() const { return file_.is_open(); }
   const std::string& path() const { return file_.path(); }
 
 private:
@@ -79,7 +78,6 @@ public:
   const std::vector<time_entry>& entries() const { return entries_; }
   status flush_sync() const { return file_.sync(); }
   void close() { file_.close(); }
-  bool is_open() const { return file_.is_open(); }
 
 private:
   io::file file_;

@@ -141,13 +141,17 @@ result<offset_t> partition::sync() {
     dir = dir_changes_ != dir_synced_;
   }
   // Rolled segments first, then their successors' names, then the active segment.
+  auto failed = [this](status st) {
+    sync_queued_ = false; // the next append that rolls, or the next commit, tries again
+    return st;
+  };
   for (const auto& s : sealed) {
-    if (auto st = s->sync_sealed(); !st) return st;
+    if (auto st = s->sync_sealed(); !st) return failed(st);
   }
   if (dir) {
-    if (auto st = io::fsync_dir(pdir_); !st) return st;
+    if (auto st = io::fsync_dir(pdir_); !st) return failed(st);
   }
-  if (auto st = seg->datasync(); !st) return st;
+  if (auto st = seg->datasync(); !st) return failed(st);
   if (!sealed.empty() || dir) {
     std::lock_guard<std::mutex> guard{mtx_};
     for (const auto& s : sealed) {

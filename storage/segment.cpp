@@ -386,10 +386,6 @@ void segment::release_files() {
   dropped.swap(file_);
 }
 
-int segment::open_files() const {
-  return (file_handle() ? 1 : 0) + (oindex_.is_open() ? 1 : 0) + (tindex_.is_open() ? 1 : 0);
-}
-
 status segment::remove_files() {
   if (settings_.fds) settings_.fds->forget(this);
   const std::string seg = path_;

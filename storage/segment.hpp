@@ -80,8 +80,6 @@ public:
   int64_t max_timestamp() const { return max_ts_; }
   int64_t created_ms() const { return created_ms_; }
   const std::string& path() const { return path_; }
-  /// Descriptors this segment holds itself (tests; 0 for a closed one with an fd cache).
-  int open_files() const;
 
   /// Writes one encoded batch (its base offset must be next_offset()).
   status append(const std::string& batch, const format::batch_header& h);
