@@ -40,6 +40,7 @@ wire_topic_config to_wire(const storage::topic_config& c) {
   w.retention_ms = c.retention_ms;
   w.segment_bytes = c.segment_bytes;
   w.segment_ms = c.segment_ms;
+  w.incarnation = c.incarnation;
   return w;
 }
 
@@ -51,6 +52,7 @@ storage::topic_config from_wire(const wire_topic_config& w) {
   c.retention_ms = w.retention_ms;
   c.segment_bytes = w.segment_bytes;
   c.segment_ms = w.segment_ms;
+  c.incarnation = w.incarnation;
   return c;
 }
 

@@ -74,18 +74,20 @@ struct wire_topic_config {
   int64_t retention_ms = -1;
   int64_t segment_bytes = -1;
   int64_t segment_ms = -1;
+  int64_t incarnation = 0; ///< which creation of the name (set by the node; ignored in create)
   MSGPACK_DEFINE(version, partitions, is_stream, retention_bytes, retention_ms, segment_bytes,
-                 segment_ms)
+                 segment_ms, incarnation)
   friend bool operator==(const wire_topic_config& a, const wire_topic_config& b) {
     return a.version == b.version && a.partitions == b.partitions && a.is_stream == b.is_stream &&
            a.retention_bytes == b.retention_bytes && a.retention_ms == b.retention_ms &&
-           a.segment_bytes == b.segment_bytes && a.segment_ms == b.segment_ms;
+           a.segment_bytes == b.segment_bytes && a.segment_ms == b.segment_ms &&
+           a.incarnation == b.incarnation;
   }
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, wire_topic_config& x) {
   return f(x.version, x.partitions, x.is_stream, x.retention_bytes, x.retention_ms, x.segment_bytes,
-           x.segment_ms);
+           x.segment_ms, x.incarnation);
 }
 
 struct wire_partition_info {

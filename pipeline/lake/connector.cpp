@@ -1,4 +1,8 @@
+#include <optional>
+
+#include "common/file_write.hpp"
 #include "common/logging.hpp"
+#include "pipeline/lake/file_util.hpp"
 #include "pipeline/lake/lake_writer.hpp"
 #include "storage/log.hpp"
 
@@ -38,11 +42,52 @@ status connector::poll_partition(const std::string& topic, int32_t partition, in
   return {};
 }
 
+status connector::check_incarnation(const std::string& topic, int64_t incarnation) {
+  auto known = incarnations_.find(topic);
+  if (known != incarnations_.end() && known->second == incarnation) return {};
+  const std::string dir = writer_.options().lake_dir + "/incarnations";
+  const std::string marker = dir + "/" + topic;
+  std::optional<int64_t> recorded;
+  if (known != incarnations_.end()) {
+    recorded = known->second;
+  } else {
+    std::string text;
+    if (fs::read_file(marker, text).ok()) {
+      try {
+        recorded = std::stoll(text);
+      } catch (...) {
+        logging::get("connector")->warn("ignoring '{}': not a number", marker);
+      }
+    }
+  }
+  if (recorded && *recorded != incarnation) {
+    const std::string to = writer_.options().lake_dir + "/retired/" + topic + "/incarnation=" +
+                           std::to_string(*recorded);
+    logging::get("connector")
+        ->warn("topic '{}' was deleted and recreated (incarnation {} -> {}): starting it over "
+               "from offset 0; the lake objects of the old topic keep their names under {}",
+               topic, *recorded, incarnation, to);
+    if (auto st = writer_.retire_topic(topic, to); !st.ok()) return st;
+  }
+  if (!recorded || *recorded != incarnation) {
+    if (auto st = fs::make_dirs(dir); !st.ok()) return st;
+    if (auto st = files::write_file_atomic(marker, std::to_string(incarnation) + "\n"); !st.ok())
+      return st;
+  }
+  incarnations_[topic] = incarnation;
+  return {};
+}
+
 result<int64_t> connector::poll_once(int32_t max_bytes_per_partition) {
   int64_t moved = 0;
   status first_error;
   for (auto& t : log_.list_topics()) {
     if (!topic_matches_uid(t.name, uid_)) continue;
+    if (auto st = check_incarnation(t.name, t.config.incarnation); !st.ok()) {
+      logging::get("connector")->error("{}", st.to_string());
+      if (first_error.ok()) first_error = st;
+      continue;
+    }
     for (auto& p : t.partitions) {
       auto st = poll_partition(t.name, p.id.get(), p.log_start.get(), p.high_watermark.get(),
                                max_bytes_per_partition, moved);
@@ -66,6 +111,10 @@ result<int64_t> connector::catch_up(int32_t max_bytes_per_partition) {
   };
   for (auto& t : log_.list_topics()) { // the snapshot: high watermarks now
     if (!topic_matches_uid(t.name, uid_)) continue;
+    if (auto st = check_incarnation(t.name, t.config.incarnation); !st.ok()) {
+      note(st);
+      continue;
+    }
     for (auto& p : t.partitions) {
       const int64_t target = p.high_watermark.get();
       // Bounded: each fetch moves at least one record or the loop ends.

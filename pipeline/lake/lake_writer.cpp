@@ -1,6 +1,8 @@
 #include "pipeline/lake/lake_writer.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
 
 #include "common/logging.hpp"
 #include "pipeline/lake/file_util.hpp"
@@ -155,6 +157,25 @@ status lake_writer::flush_due(int64_t now_ms) {
     }
   }
   return {};
+}
+
+status lake_writer::retire_topic(const std::string& topic, const std::string& to_dir) {
+  for (auto it = parts_.begin(); it != parts_.end();) {
+    if (it->first.first != topic) {
+      ++it;
+      continue;
+    }
+    if (auto st = write_object(it->first.first, it->first.second, it->second); !st.ok()) return st;
+    it = parts_.erase(it);
+  }
+  const std::string from = opt_.lake_dir + "/topics/" + topic;
+  if (!fs::is_directory(from)) return {};
+  const std::string parent = to_dir.substr(0, to_dir.rfind('/'));
+  if (auto st = fs::make_dirs(parent); !st.ok()) return st;
+  if (std::rename(from.c_str(), to_dir.c_str()) != 0)
+    return fs::errno_status("rename to " + to_dir, from, errno);
+  if (auto st = fs::fsync_dir(parent); !st.ok()) return st;
+  return fs::fsync_dir(opt_.lake_dir + "/topics");
 }
 
 status lake_writer::flush_all() {

@@ -16,6 +16,12 @@
 // any moment loses nothing and, since object boundaries depend only on the records
 // (flush_size and record timestamps), rewrites nothing differently.
 //
+// A topic that is deleted and recreated in the log starts over: the connector compares the
+// topic's incarnation (storage::topic_config::incarnation) with the one it recorded in
+// <lake_dir>/incarnations/<topic>, moves the old topic's objects to
+// <lake_dir>/retired/<topic>/incarnation=<old>/ (names unchanged) and lands the new topic
+// from offset 0 in the usual place. The batch job reads topics/ only.
+//
 // Lifecycle/threading: one lake_writer (one connector) per lake directory; not
 // thread-safe, used by the connector actor's thread only. Dropping it discards buffered
 // records (they are re-read from the log on the next start).
@@ -76,6 +82,12 @@ public:
   /// Writes every partly full object (clean shutdown).
   status flush_all();
 
+  /// A topic that was deleted and recreated: writes its partly full objects, then moves
+  /// <lake_dir>/topics/<topic> whole to `to_dir` (object names unchanged; parent
+  /// directories made and fsynced) and forgets the topic's positions, so it starts over
+  /// from offset 0 in topics/<topic>. `to_dir` must not exist yet.
+  status retire_topic(const std::string& topic, const std::string& to_dir);
+
   int64_t objects_written() const { return objects_written_; }
   int64_t records_buffered() const;
   const writer_options& options() const { return opt_; }
@@ -128,10 +140,16 @@ public:
 private:
   status poll_partition(const std::string& topic, int32_t partition, int64_t log_start,
                         int64_t high_watermark, int32_t max_bytes, int64_t& moved);
+  /// Notices a recreated topic (topic_config::incarnation differs from the one recorded in
+  /// <lake_dir>/incarnations/<topic>): its old objects move to
+  /// <lake_dir>/retired/<topic>/incarnation=<old>/ under their names, it starts over from
+  /// offset 0, and a log line says so. Records the incarnation of a topic seen first.
+  status check_incarnation(const std::string& topic, int64_t incarnation);
 
   storage::log_store& log_;
   std::string uid_;
   lake_writer writer_;
+  std::map<std::string, int64_t> incarnations_; ///< per topic, as recorded in the lake
 };
 
 } // namespace pinpipe::lake

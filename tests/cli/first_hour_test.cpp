@@ -192,4 +192,56 @@ TEST_F(FirstHour, SimulateKeepServingServesTheNodeApiThatStatusTalksTo) {
   EXPECT_EQ(stop_child(pid, out_fd, SIGINT), 130);
 }
 
+/// Lines of the lake objects under `dir` (recursively).
+int64_t lines_under(const std::string& dir) {
+  int64_t n = 0;
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) return 0;
+  for (auto it = fs::recursive_directory_iterator(dir, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+    if (it->is_regular_file() && it->path().extension() == ".json") {
+      auto text = read_file(it->path().string());
+      n += std::count(text.begin(), text.end(), '\n');
+    }
+  return n;
+}
+
+TEST_F(FirstHour, ARecreatedPipelineTopicStartsOverInTheLake) {
+  const auto cfg = config("\"broker\", \"connector\"");
+  ASSERT_EQ(run_for({"gen-source", "--data-dir", data(), "--rows", "100"}).exit_code, 0);
+  cli_node node;
+  ASSERT_TRUE(node.start(cfg, data(), false)) << node.stderr_text();
+  const std::string pin = cli_uid + ".pin", lake = data() + "/lake";
+  auto e = run_for({"emulate", "--mode", "batch", "-n", "5", "--transport", "direct",
+                    "--data-dir", data(), "--key-max", "99", "-b", node.endpoint()});
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  auto b = run_for({"-c", cfg, "batch", "run", "--data-dir", data(), "-b", node.endpoint()});
+  ASSERT_EQ(b.exit_code, 0) << b.out << b.err;
+  ASSERT_EQ(lake_records(lake, pin), 5);
+
+  // Delete and recreate the topic on the running node, then write 3 records to it.
+  ASSERT_EQ(run_for({"topics", "delete", pin, "-b", node.endpoint()}).exit_code, 0);
+  ASSERT_EQ(run_for({"topics", "create", pin, "-b", node.endpoint()}).exit_code, 0);
+  auto p = run_cli({"produce", pin, "--acks", "all", "-b", node.endpoint()},
+                   "{\"index\": 1}\n{\"index\": 2}\n{\"index\": 3}\n");
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  auto again = run_for({"-c", cfg, "batch", "run", "--data-dir", data(), "-b", node.endpoint()});
+  ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
+  EXPECT_NE(again.out.find("closed its lake objects up to now"), std::string::npos) << again.out;
+
+  // The new topic starts over at offset 0; the old objects keep their names elsewhere.
+  EXPECT_EQ(lake_records(lake, pin), 3);
+  EXPECT_TRUE(fs::exists(lake + "/topics/" + pin + "/partition=0/" + pin + "+0+0000000000.json"));
+  EXPECT_EQ(lines_under(lake + "/retired/" + pin), 5);
+  bool old_name_kept = false;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(lake + "/retired/" + pin, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+    if (it->path().filename() == pin + "+0+0000000000.json") old_name_kept = true;
+  EXPECT_TRUE(old_name_kept);
+  const auto log = node.stderr_text();
+  EXPECT_NE(log.find("was deleted and recreated"), std::string::npos) << log;
+  EXPECT_EQ(log.find("offset_out_of_range"), std::string::npos) << log;
+}
+
 } // namespace
