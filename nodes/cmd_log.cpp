@@ -73,7 +73,7 @@ int run_repair(const common_options& common, const log_flags& f) {
             << "\n";
   for (const auto& file : plan->files)
     std::cout << (f.yes ? "deleted " : "would delete ") << file << "\n";
-  std::cout << (f.yes ? "removed: " : "would remove: ") << storage::removed_text(*plan) << ", "
+  std::cout << (f.yes ? "done: " : "if cut: ") << storage::removed_text(*plan) << ", "
             << plan->removed_bytes << " bytes\n";
   if (!f.yes) {
     std::cout << "nothing changed; run again with --yes to make this cut (the next record "
