@@ -219,6 +219,8 @@ int run_batch_now(const common_options& common, const batch_flags& f) {
            "`pinpipe status` shows the connector's lag\n";
   std::cout << "results in " << report->output_dir
             << "/ (one CSV per query; also warehouse tables in " << ctx->paths.warehouse << ")\n";
+  if (!report->report_path.empty())
+    std::cout << "report " << report->report_path << " (charts and tables; open it in a browser)\n";
   text_table t;
   t.header = {"QUERY", "ROWS", "FILE"};
   for (const auto& name : batch::query_names()) {

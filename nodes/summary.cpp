@@ -126,6 +126,10 @@ void print_summary(std::ostream& os, storage::log_store& log, const config::conf
     if (!s.run.results_dir.empty()) {
       os << "  results in " << s.run.results_dir
          << "/ (one CSV per query, also warehouse tables)\n";
+      const auto report = fs::path(s.run.results_dir) / "report.html";
+      std::error_code report_ec;
+      if (fs::exists(report, report_ec))
+        os << "  report " << report.string() << " (charts and tables; open it in a browser)\n";
       for (const auto& name : batch::query_names()) {
         auto path = (fs::path(s.run.results_dir) / (name + ".csv")).string();
         auto lines = head_lines(path, 3);

@@ -9,6 +9,7 @@
 #include "common/logging.hpp"
 #include "pipeline/batch/clean_stage.hpp"
 #include "pipeline/batch/queries.hpp"
+#include "pipeline/batch/report_html.hpp"
 #include "pipeline/batch/query_engine.hpp"
 #include "pipeline/lake/lake_layout.hpp"
 #include "pipeline/lake/lake_reader.hpp"
@@ -125,6 +126,10 @@ result<batch_report> run(warehouse::warehouse& wh, const batch_options& opt,
   }
   stage("write outputs", t);
   rep.total_seconds = seconds_since(start);
+  // 6. report.html: the facts above, the 9 charts and tables, the dead-letter counts.
+  auto report_path = write_report_html(wh.handle(), rep, *outs);
+  if (!report_path) return report_path.error();
+  rep.report_path = *report_path;
   log->info("batch run {}: {} records read, {} cleaned, {} dead letters ({} from the lake), "
             "rows pin/geo/user {}/{}/{}, {} duplicates dropped, {:.2f} s ({:.0f} records/s)",
             rep.run_id, rep.records_read, rep.records_cleaned, rep.dead_letters, rep.lake_problems,

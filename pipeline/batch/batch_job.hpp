@@ -6,7 +6,8 @@
 //      partitions: the lowest (offset, partition)),
 //   4. replace pin_clean / geo_clean / user_clean and add the dead letters (warehouse.hpp),
 //   5. run the 9 queries (query_engine.hpp) into <results_dir>/<run_id>/<name>.csv and the
-//      warehouse tables <name> (queries.hpp: write_outputs).
+//      warehouse tables <name> (queries.hpp: write_outputs),
+//   6. write <results_dir>/<run_id>/report.html (report_html.hpp).
 //
 // Reading runs on the calling thread; cleaning and de-duplication run on `clean_threads`
 // worker threads fed through a bounded queue of record chunks, each worker keeping its own
@@ -57,6 +58,7 @@ struct batch_report {
   int64_t duplicates_dropped = 0; // cleaned records not kept (a lower offset had the same ind)
   std::vector<stage_time> stages;
   std::vector<std::string> outputs; // query names written, in order
+  std::string report_path;          // <output_dir>/report.html (report_html.hpp)
   double total_seconds = 0;
   /// records_read per second over the whole run (load, clean, tables and queries).
   double records_per_second() const;
