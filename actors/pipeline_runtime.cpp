@@ -12,6 +12,7 @@
 #include "actors/sink_actor.hpp"
 #include "actors/stream_reader_actor.hpp"
 #include "common/logging.hpp"
+#include "common/topic_names.hpp"
 #include "pipeline/batch/batch_job.hpp"
 #include "pipeline/emulator/http_sender.hpp"
 #include "pipeline/emulator/log_sender.hpp"
@@ -53,12 +54,12 @@ status ensure_default_topics(storage::log_store& log, const config::config& cfg)
   for (const char* t : {"pin", "geo", "user"}) {
     storage::topic_config topic;
     topic.partitions = cfg.pipeline.topic_partitions;
-    auto st = log.create_topic(uid + "." + t, topic);
+    auto st = log.create_topic(names::batch_topic(uid, t), topic);
     if (!st.ok() && st.code() != errc::topic_exists) return st;
     storage::topic_config stream;
     stream.partitions = cfg.pipeline.stream_shards;
     stream.is_stream = true;
-    st = log.create_topic("streaming-" + uid + "-" + t, stream);
+    st = log.create_topic(names::stream_name(uid, t), stream);
     if (!st.ok() && st.code() != errc::topic_exists) return st;
   }
   return {};
@@ -115,7 +116,7 @@ status flush_connector(caf::actor_system& sys, const caf::actor& conn) {
 }
 
 std::string stream_name(const std::string& uid, const char* t) {
-  return "streaming-" + uid + "-" + t;
+  return names::stream_name(uid, t);
 }
 
 } // namespace
@@ -185,7 +186,7 @@ status pipeline_runtime::impl::start() {
   if (opt.scheduler) {
     scheduler_actor_options s;
     s.warehouse_path = paths.warehouse;
-    s.schedule.dag_id = uid + "_dag";
+    s.schedule.dag_id = names::dag_id(uid);
     s.schedule.schedule = cfg.scheduler.schedule;
     s.schedule.retries = cfg.scheduler.retries;
     s.schedule.retry_delay_s = cfg.scheduler.retry_delay_s;

@@ -20,6 +20,7 @@
 #include <sqlite3.h>
 
 #include "actors/pipeline_runtime.hpp"
+#include "common/topic_names.hpp"
 #include "common/logging.hpp"
 #include "nodes/command.hpp"
 #include "nodes/metrics.hpp"
@@ -233,7 +234,7 @@ int run_status(const common_options& common, const status_flags& f) {
   if (s.node_up) { // partitions nothing has read yet start at 0
     for (const auto& p : s.partitions) {
       if (lake::topic_matches_uid(p.topic, uid)) lake_next.insert({{p.topic, p.partition}, 0});
-      if (p.topic.rfind("streaming-" + uid + "-", 0) == 0)
+      if (p.topic.rfind(names::stream_prefix(uid), 0) == 0)
         sink_next.insert({{p.topic, p.partition}, 0});
     }
   }

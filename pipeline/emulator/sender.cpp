@@ -1,5 +1,7 @@
 #include "pipeline/emulator/sender.hpp"
 
+#include "common/topic_names.hpp"
+
 #include <cctype>
 
 #include <nlohmann/json.hpp>
@@ -22,7 +24,8 @@ const char* to_string(table t) {
 }
 
 std::string destination_name(const std::string& uid, mode m, table t) {
-  return m == mode::batch ? uid + "." + to_string(t) : "streaming-" + uid + "-" + to_string(t);
+  return m == mode::batch ? names::batch_topic(uid, to_string(t))
+                         : names::stream_name(uid, to_string(t));
 }
 
 namespace {

@@ -1,5 +1,7 @@
 #include "pipeline/warehouse/warehouse.hpp"
 
+#include "common/topic_names.hpp"
+
 #include <cctype>
 #include <ctime>
 #include <type_traits>
@@ -263,7 +265,7 @@ status warehouse::apply_stream(const stream_batch& b) {
   // Exactly one stream feeds each stream table, which is what makes UNIQUE(_partition, _offset)
   // a valid guard: only "streaming-<uid>-pin|geo|user" is accepted.
   auto k = clean::kind_of(b.topic);
-  if (!k || b.topic != "streaming-" + impl_->uid + "-" + clean::to_string(*k))
+  if (!k || b.topic != names::stream_name(impl_->uid, clean::to_string(*k)))
     return {errc::invalid_argument, "apply_stream: '" + b.topic +
                                         "' is not one of the streams streaming-" + impl_->uid +
                                         "-pin, -geo or -user"};

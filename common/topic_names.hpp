@@ -1,0 +1,39 @@
+// The names of a pipeline's log topics, one copy for the project. A user id (12 lower-case
+// hex characters, [pipeline] user_id) owns:
+//   - the batch topics "<uid>.pin", "<uid>.geo", "<uid>.user" (the course's Kafka topics,
+//     drained into the lake by the connector);
+//   - the streams "streaming-<uid>-pin", "-geo", "-user" (the course's Kinesis streams,
+//     read by the stream readers into the warehouse's stream tables);
+//   - the DAG "<uid>_dag" (the scheduler's run history).
+#pragma once
+
+#include <array>
+#include <string>
+#include <string_view>
+
+namespace pinpipe::names {
+
+/// The three record kinds, in the order the pipeline uses them.
+constexpr std::array<std::string_view, 3> kinds = {"pin", "geo", "user"};
+
+/// "<uid>.<kind>".
+inline std::string batch_topic(std::string_view uid, std::string_view kind) {
+  return std::string(uid) + "." + std::string(kind);
+}
+
+/// "streaming-<uid>-": every stream of `uid` starts with it.
+inline std::string stream_prefix(std::string_view uid) {
+  return "streaming-" + std::string(uid) + "-";
+}
+
+/// "streaming-<uid>-<kind>".
+inline std::string stream_name(std::string_view uid, std::string_view kind) {
+  return stream_prefix(uid) + std::string(kind);
+}
+
+/// "<uid>_dag".
+inline std::string dag_id(std::string_view uid) {
+  return std::string(uid) + "_dag";
+}
+
+} // namespace pinpipe::names
