@@ -133,11 +133,15 @@ void peer_link::send(messages::raft_group_id group, const raft::message& m,
 
 void peer_link::emit(std::string frame, clock::time_point now, bool heartbeat_frame) {
   auto v = faults_.decide(now, heartbeat_frame);
-  if (v.cut) ++c_.fault_cut_outbound;
-  if (v.dropped) ++(heartbeat_frame ? c_.fault_dropped_heartbeats : c_.fault_dropped);
-  if (v.duplicated) ++c_.fault_duplicated;
-  if (v.delayed) ++c_.fault_delayed;
-  if (v.reordered) ++c_.fault_reordered;
+  if (heartbeat_frame) {
+    if (v.cut || v.dropped) ++c_.fault_dropped_heartbeats;
+  } else {
+    if (v.cut) ++c_.fault_cut_outbound;
+    if (v.dropped) ++c_.fault_dropped;
+    if (v.duplicated) ++c_.fault_duplicated;
+    if (v.delayed) ++c_.fault_delayed;
+    if (v.reordered) ++c_.fault_reordered;
+  }
   for (auto at : v.sends) {
     if (at <= now)
       transmit(frame);

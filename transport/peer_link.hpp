@@ -72,11 +72,12 @@ struct link_stats {
   uint64_t messages_received = 0;
   uint64_t heartbeat_frames_received = 0;
   uint64_t unreachable_drops = 0; ///< no connection to send on (down, refused, HWM)
-  /// Frames the fault switch acted on (fault_dropped: raft messages; heartbeat batches
-  /// dropped are counted apart, since they depend on timing, not on the traffic).
-  uint64_t fault_dropped = 0, fault_dropped_heartbeats = 0;
-  uint64_t fault_duplicated = 0, fault_delayed = 0, fault_reordered = 0;
-  uint64_t fault_cut_outbound = 0, fault_cut_inbound = 0;
+  /// Raft messages the fault switch acted on. Heartbeat batches depend on timing, not on
+  /// the traffic, so only their losses (dropped or cut) are counted, apart.
+  uint64_t fault_dropped = 0, fault_duplicated = 0, fault_delayed = 0, fault_reordered = 0;
+  uint64_t fault_cut_outbound = 0;
+  uint64_t fault_dropped_heartbeats = 0;
+  uint64_t fault_cut_inbound = 0; ///< frames of any kind discarded on arrival
   uint64_t went_down = 0, came_up = 0;
   uint64_t reconnects = 0; ///< sockets opened after the first
 };

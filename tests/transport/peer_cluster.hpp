@@ -54,6 +54,8 @@ struct test_node {
   std::atomic<peer_mesh*> target{nullptr};
   std::mutex mu;
   std::vector<std::pair<group_id, raft::message>> got;
+  /// When set (before the mesh starts), received messages go here instead of `got`.
+  std::function<void(group_id, raft::message)> sink;
 
   // The server first: its thread calls into the mesh and `got`.
   ~test_node() {
@@ -122,6 +124,7 @@ protected:
     mesh_config cfg{settings(n.id, n.keys), members};
     test_node* np = &n;
     auto m = peer_mesh::start(cfg, [np](group_id g, raft::message msg) {
+      if (np->sink) return np->sink(g, std::move(msg));
       std::lock_guard<std::mutex> lock(np->mu);
       np->got.emplace_back(g, std::move(msg));
     });

@@ -230,5 +230,43 @@ TEST_F(PeerLink, FaultSwitchDropsDuplicatesAndCutsAsConfiguredSeeded) {
   EXPECT_NE(st.message().find("drop"), std::string::npos);
 }
 
+TEST_F(PeerLink, FaultSwitchDelaysAndReordersWithoutLosing) {
+  start_cluster(2);
+  ASSERT_TRUE(wait_until([&] { return all_up(); }));
+  // Every message 1 -> 2 held 150 ms.
+  fault_config slow;
+  slow.delay = 1.0;
+  slow.delay_min_ms = slow.delay_max_ms = 150;
+  ASSERT_TRUE(node(1).mesh->set_faults(node_id{2}, slow).ok());
+  const auto t0 = clock_type::now();
+  ASSERT_TRUE(node(1).mesh->send(node_id{2}, 1, append_msg(1, 2, 0)).ok());
+  ASSERT_TRUE(wait_until([&] { return node(2).appends_from(1) == 1; }));
+  EXPECT_GE(clock_type::now() - t0, std::chrono::milliseconds(140)) << "not delayed";
+  EXPECT_EQ(link(1, 2).fault_delayed, 1u);
+
+  // Half of 100 messages held up to 30 ms: all arrive, some overtaken by later ones.
+  fault_config shuffle;
+  shuffle.reorder = 0.5;
+  shuffle.reorder_window_ms = 30;
+  shuffle.seed = 11;
+  ASSERT_TRUE(node(1).mesh->set_faults(node_id{2}, shuffle).ok());
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(node(1).mesh->send(node_id{2}, group_id(10 + i), append_msg(1, 2, i)).ok());
+    if (i % 10 == 9) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_TRUE(wait_until([&] { return node(2).appends_from(1) == 101; }));
+  std::vector<group_id> order;
+  {
+    std::lock_guard<std::mutex> lock(node(2).mu);
+    for (auto& [g, m] : node(2).got)
+      if (m.type == raft::msg_type::append && g >= 10) order.push_back(g);
+  }
+  ASSERT_EQ(order.size(), 100u);
+  EXPECT_FALSE(std::is_sorted(order.begin(), order.end())) << "nothing was reordered";
+  std::sort(order.begin(), order.end());
+  EXPECT_EQ(std::unique(order.begin(), order.end()), order.end()) << "a message came twice";
+  EXPECT_GE(link(1, 2).fault_reordered, 30u);
+}
+
 } // namespace
 } // namespace pinpipe::transport
