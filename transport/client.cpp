@@ -20,6 +20,7 @@ struct client::impl {
   std::unique_ptr<zmq::context_t> ctx;
   std::unique_ptr<zmq::socket_t> sock;
   std::unique_ptr<link_monitor> mon;
+  int rcvtimeo = -1; ///< ZMQ_RCVTIMEO as last set
 };
 
 client::client(client_options opts) : impl_(std::make_unique<impl>()), opts_(std::move(opts)) {}
@@ -96,15 +97,22 @@ status client::receive_bytes(int timeout_ms, const std::function<void(std::strin
     auto take = [&] {
       return (items[0].revents & ZMQ_POLLIN) && sock.recv(msg, zmq::recv_flags::dontwait);
     };
-    // A reply already queued: no poll (a system call) needed.
-    bool got = static_cast<bool>(sock.recv(msg, zmq::recv_flags::dontwait));
-    if (!got && timeout_ms == 0) return status{errc::timeout, "no reply queued"};
     const auto deadline = clock::now() + std::chrono::milliseconds(timeout_ms);
-    if (!got) {
-      // The usual case: the reply comes within a few ms. Polling the socket alone saves
-      // the monitor's system calls on every request; trouble is noticed first_wait later.
-      zmq::poll(items, 1, std::chrono::milliseconds(std::min(timeout_ms, first_wait_ms)));
-      got = take();
+    bool got = false;
+    if (timeout_ms == 0) {
+      // Only a reply already queued.
+      got = static_cast<bool>(sock.recv(msg, zmq::recv_flags::dontwait));
+      if (!got) return status{errc::timeout, "no reply queued"};
+    } else {
+      // The usual case: the reply comes within a few ms. A blocking recv with a receive
+      // timeout sleeps on the socket's own mailbox: about two system calls, where
+      // zmq::poll costs four or more; the monitor is read only after first_wait.
+      const int first = std::min(timeout_ms, first_wait_ms);
+      if (impl_->rcvtimeo != first) {
+        sock.set(zmq::sockopt::rcvtimeo, first);
+        impl_->rcvtimeo = first;
+      }
+      got = static_cast<bool>(sock.recv(msg, zmq::recv_flags::none));
     }
     while (!got) {
       // The connection's events: a refused or dropped connection ends the wait.
