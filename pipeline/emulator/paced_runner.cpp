@@ -31,7 +31,7 @@ bool runner_stats::below_target() const {
 
 int32_t in_flight_for_rate(double rate) {
   if (rate <= 0) return 1;
-  return static_cast<int32_t>(std::clamp<double>(std::ceil(rate / 100.0), 1, max_in_flight));
+  return static_cast<int32_t>(std::clamp<double>(std::ceil(rate / 30.0), 1, max_in_flight));
 }
 
 struct paced_runner::impl {

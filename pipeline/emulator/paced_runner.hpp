@@ -46,8 +46,10 @@ struct runner_stats {
   bool below_target() const;
 };
 
-/// Workers a target rate needs: one per 100 events/s (a worker manages about 250 over
-/// HTTP), at least 1, at most max_in_flight. 1 for rate 0 (the script's exact order).
+/// Workers a target rate needs: one per 30 events/s (a worker manages 80-250 events/s over
+/// HTTP with acks=all, fewer on a busy machine: 32 workers gave 866 of 1000 events/s on the
+/// loaded 2-core development VM, 10 gave 397), at least 1, at most max_in_flight. 1 for
+/// rate 0 (the script's exact order).
 int32_t in_flight_for_rate(double rate);
 constexpr int32_t max_in_flight = 64;
 
