@@ -77,6 +77,8 @@ std::vector<field> fields(config& c) {
        &c.gateway.idempotency_window_s},
       {"gateway", "idempotency_keys_per_topic", kind::i64, rule::positive,
        &c.gateway.idempotency_keys_per_topic},
+      {"console", "listen", kind::string, rule::any, &c.console.listen},
+      {"console", "api_keys", kind::string_list, rule::any, &c.console.api_keys},
       {"connector", "flush_size", kind::i64, rule::positive, &c.connector.flush_size},
       {"connector", "rotate_interval_ms", kind::i64, rule::positive,
        &c.connector.rotate_interval_ms},
@@ -283,7 +285,7 @@ std::string known_keys(std::vector<field>& fs, const std::string& section) {
 }
 
 const char* const sections[] = {"node",      "log",       "pipeline", "gateway",
-                                "connector", "scheduler", "emulator"};
+                                "console",   "connector", "scheduler", "emulator"};
 
 bool known_section(const std::string& s) {
   return std::find(std::begin(sections), std::end(sections), s) != std::end(sections);
@@ -296,7 +298,7 @@ status apply_table(config& cfg, const toml::table& root) {
     if (!known_section(sec))
       return config_error("[" + sec +
                           "]: unknown section; known sections: node, log, pipeline, gateway, "
-                          "connector, scheduler, emulator");
+                          "console, connector, scheduler, emulator");
     auto tbl = sec_node.as_table();
     if (!tbl)
       return config_error("[" + sec + "]: expected a table ([" + sec + "] header), got " +
@@ -395,6 +397,15 @@ status validate(const config& c) {
   if (c.node.spin_us > 10000)
     return bad("node", "spin_us",
                "expected 0..10000 microseconds, got " + std::to_string(c.node.spin_us));
+  if (!c.console.listen.empty()) {
+    const auto colon = c.console.listen.rfind(':');
+    const std::string port = colon == std::string::npos ? "" : c.console.listen.substr(colon + 1);
+    if (colon == std::string::npos || colon == 0 || port.empty() || port.size() > 5 ||
+        port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535)
+      return bad("console", "listen",
+                 "expected host:port like \"127.0.0.1:8083\" (port 0 = any free port) or \"\" "
+                 "for no console, got \"" + c.console.listen + "\"");
+  }
   if (c.gateway.listen.empty())
     return bad("gateway", "listen", "expected host:port like \"127.0.0.1:8082\", got \"\"");
   if (c.gateway.max_json_depth > 10000)

@@ -82,6 +82,14 @@ struct gateway_section {
   int64_t idempotency_keys_per_topic = 10000; ///< keys remembered per topic/stream
 };
 
+/// The web console (console/): pages, /api/v1 and /metrics over HTTP.
+struct console_section {
+  std::string listen = "127.0.0.1:8083"; ///< host:port; "" = no console
+  /// Keys the console accepts (X-API-Key header); with none here, [gateway] api_keys count;
+  /// with neither, no key is needed.
+  std::vector<std::string> api_keys;
+};
+
 struct connector_section {
   int64_t flush_size = 500;
   int64_t rotate_interval_ms = 60000;
@@ -108,6 +116,7 @@ struct config {
   log_section log;
   pipeline_section pipeline;
   gateway_section gateway;
+  console_section console;
   connector_section connector;
   scheduler_section scheduler;
   emulator_section emulator;

@@ -18,6 +18,7 @@
 #include "actors/type_ids.hpp"
 #include "common/logging.hpp"
 #include "nodes/command.hpp"
+#include "nodes/console_start.hpp"
 #include "nodes/control_requests.hpp"
 #include "actors/request_router.hpp"
 #include "nodes/settings_check.hpp"
@@ -163,6 +164,7 @@ int run_node(const common_options& common, const node_flags& flags) {
     }
     handler = node::with_control(std::move(handler), pipeline.get()); // flush_lake_request
     transport::server server(sopts, handler);
+    std::unique_ptr<console::console_server> web_console; // [console] listen
     if (exit_code != 0) {
       // a pipeline role failed to start: do not serve
     } else if (auto st = server.start(); !st) {
@@ -180,6 +182,15 @@ int run_node(const common_options& common, const node_flags& flags) {
         }
       }
 
+      // 7b. The web console (docs/console.md): every node serves one unless [console]
+      //     listen is ""; a port already taken is a warning, not a reason to stop the node.
+      if (auto con = start_console(*cfg, lg, pipeline.get(), server.endpoint(), ""); !con) {
+        std::cout << "warning: no web console: " << con.error().message() << std::endl;
+        log->warn("no web console: {}", con.error().message());
+      } else if (*con) {
+        web_console = std::move(*con);
+        std::cout << "console on " << web_console->url() << std::endl;
+      }
       // 8. Serve until SIGINT or SIGTERM.
       int sig = 0;
       sigwait(&signals, &sig);
@@ -188,6 +199,7 @@ int run_node(const common_options& common, const node_flags& flags) {
 
     // 9. Shutdown, in reverse: stop taking requests, stop the pipeline roles (the connector
     //    writes its partly full objects, the sink closes the warehouse), stop the broker.
+    if (web_console) web_console->stop();
     server.stop();
     if (pipeline) pipeline->stop();
     caf::anon_send_exit(router, caf::exit_reason::user_shutdown);

@@ -29,6 +29,7 @@
 #include "actors/type_ids.hpp"
 #include "common/logging.hpp"
 #include "nodes/command.hpp"
+#include "nodes/console_start.hpp"
 #include "nodes/control_requests.hpp"
 #include "actors/request_router.hpp"
 #include "nodes/settings_check.hpp"
@@ -234,6 +235,7 @@ int run_graph(std::shared_ptr<storage::log_store> log, const config::config& cfg
   auto& runtime = **rt;
   node_api api;
   int exit_code = 0;
+  std::unique_ptr<console::console_server> web_console;
   if (f.keep_serving) {
     if (auto st = api.start(sys, log, cfg, &runtime); !st.ok()) {
       api.stop();
@@ -242,6 +244,17 @@ int run_graph(std::shared_ptr<storage::log_store> log, const config::config& cfg
     }
     std::cout << "node API (ZeroMQ) serving on " << api.server->endpoint()
               << " (`pinpipe -b " << api.server->endpoint() << " status`)" << std::endl;
+    // The web console ([console] listen; a taken port is a warning, not an error).
+    auto console_cfg = cfg; // simulate runs every role
+    console_cfg.node.roles = {"broker", "gateway", "emulator", "connector", "cleaner", "sink",
+                              "scheduler"};
+    auto con = start_console(console_cfg, log, &runtime, api.server->endpoint(),
+                             (fs::path(cfg.node.data_dir) / "pinpipe.log").string());
+    if (!con)
+      std::cout << "warning: no web console: " << con.error().message() << std::endl;
+    else if (*con)
+      web_console = std::move(*con);
+    if (web_console) std::cout << "console on " << web_console->url() << std::endl;
   }
   actors::emulate_options eo;
   eo.events = f.events;
@@ -266,7 +279,9 @@ int run_graph(std::shared_ptr<storage::log_store> log, const config::config& cfg
     summary.final_stats = runtime.stats();
     if (caught_up && f.keep_serving && !interrupted) {
       std::cout << "serving: gateway http://127.0.0.1:" << runtime.gateway_port()
-                << ", node API " << api.server->endpoint() << ", daily batch at "
+                << ", node API " << api.server->endpoint()
+                << (web_console ? ", console " + web_console->url() : std::string())
+                << ", daily batch at "
                 << cfg.scheduler.schedule << " UTC; Ctrl-C to stop" << std::endl;
       while (!interrupted)
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -276,6 +291,7 @@ int run_graph(std::shared_ptr<storage::log_store> log, const config::config& cfg
     exit_code = (summary.batch_error.empty() && (caught_up || interrupted)) ? 0 : 1;
     if (interrupted) exit_code = 130;
   }
+  if (web_console) web_console->stop();
   api.stop();
   runtime.stop();
   sys.await_all_actors_done();

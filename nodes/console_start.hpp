@@ -1,0 +1,26 @@
+// Starting the web console (console/console_server.hpp) for a node or `simulate
+// --keep-serving`: [console] listen and api_keys from the config, the node's log, the data
+// directory's files, and the pipeline runtime's counters when this process runs one.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "common/config.hpp"
+#include "common/status.hpp"
+#include "console/console_server.hpp"
+
+namespace pinpipe::actors {
+class pipeline_runtime;
+}
+
+namespace pinpipe::cli {
+
+/// nullptr (and ok) when [console] listen is "". `runtime` may be null (no pipeline role);
+/// `log_file` is the node's log file ("" when it logs to the terminal).
+result<std::unique_ptr<console::console_server>>
+start_console(const config::config& cfg, std::shared_ptr<storage::log_store> log,
+              actors::pipeline_runtime* runtime, const std::string& node_endpoint,
+              const std::string& log_file);
+
+} // namespace pinpipe::cli
