@@ -429,6 +429,29 @@ status segment::visit(int64_t pos, int64_t end, offset_t from, int64_t max_bytes
     return false;
   };
   while (pos < end) {
+    // A range recovery found damaged is never read through: its headers (lengths, offsets)
+    // are not to be believed. Offsets stored there are corrupt_data; a read from beyond it
+    // resumes at the next verified batch.
+    const damaged_range* in_damage = nullptr;
+    for (const auto& d : damaged_)
+      if (pos >= d.pos && pos < d.end) in_damage = &d;
+    if (in_damage) {
+      if (taken > 0) {
+        done = true;
+        return status::success();
+      }
+      if (from.get() < in_damage->next_offset) {
+        const auto& d = *in_damage;
+        return {errc::corrupt_data,
+                "the log data of " + path_ + " at position " + std::to_string(d.pos) +
+                    " is damaged (" + d.reason + "); offsets " + std::to_string(d.first_offset) +
+                    ".." + std::to_string(d.next_offset - 1) +
+                    " cannot be read; fetch from offset " + std::to_string(d.next_offset) +
+                    " to continue after them"};
+      }
+      pos = in_damage->end;
+      continue;
+    }
     format::batch_header h;
     auto st = rd.header_at(pos, h);
     if (!st) return st.error();

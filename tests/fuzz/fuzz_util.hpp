@@ -18,10 +18,12 @@ inline void fuzz_check(bool ok, const char* what) {
 }
 
 /// Turns the libraries' logging off once (the log and the gateway log every open, create and
-/// refusal; millions of inputs would drown the fuzzer's own output).
+/// refusal; millions of inputs would drown the fuzzer's own output). PINPIPE_FUZZ_LOG=debug
+/// (or any level) keeps it, to see what a replayed input does.
 inline void quiet_logs() {
   static const bool done = [] {
-    logging::init("off");
+    const char* level = std::getenv("PINPIPE_FUZZ_LOG");
+    logging::init(level && *level ? level : "off");
     return true;
   }();
   (void)done;

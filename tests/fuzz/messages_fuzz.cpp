@@ -1,6 +1,6 @@
 // Fuzz target: the envelope and every log API / control message decoder (messages/).
 // The input is read (1) as a whole envelope, whose payload then goes to the decoder of its
-// type, and (2) as a bare payload of every message type. Properties, beyond "no crash":
+// type, and (2) as a bare payload of one message type (picked by the input's size). Properties, beyond "no crash":
 //  - a decoded message encodes and decodes back to itself (decode is a fixed point);
 //  - the one-pass readers (fast_codec.hpp) never disagree with the generic decoder: when
 //    fast::read_envelope accepts bytes, decode_envelope gives the same fields, and when
@@ -28,28 +28,24 @@ template <class T> void payload_round_trip(std::string_view bytes) {
   fuzz_check(*again == *r, "decode(encode(decode(x))) == decode(x)");
 }
 
-void every_payload(std::string_view b) {
-  payload_round_trip<error_response>(b);
-  payload_round_trip<create_topic_request>(b);
-  payload_round_trip<create_topic_response>(b);
-  payload_round_trip<delete_topic_request>(b);
-  payload_round_trip<delete_topic_response>(b);
-  payload_round_trip<list_topics_request>(b);
-  payload_round_trip<list_topics_response>(b);
-  payload_round_trip<describe_topic_request>(b);
-  payload_round_trip<describe_topic_response>(b);
-  payload_round_trip<produce_request>(b);
-  payload_round_trip<produce_response>(b);
-  payload_round_trip<fetch_request>(b);
-  payload_round_trip<fetch_response>(b);
-  payload_round_trip<list_offsets_request>(b);
-  payload_round_trip<list_offsets_response>(b);
-  payload_round_trip<commit_offsets_request>(b);
-  payload_round_trip<commit_offsets_response>(b);
-  payload_round_trip<fetch_offsets_request>(b);
-  payload_round_trip<fetch_offsets_response>(b);
-  payload_round_trip<flush_lake_request>(b);
-  payload_round_trip<flush_lake_response>(b);
+/// One payload decoder per input, picked by the input's size (so mutations that grow or
+/// shrink an input move it across all of them): decoding a payload as all 21 types would
+/// throw and catch ~20 msgpack exceptions per input, 20x fewer inputs per second.
+void one_payload(std::string_view b) {
+  using decoder = void (*)(std::string_view);
+  static const decoder decoders[] = {
+      payload_round_trip<error_response>,         payload_round_trip<create_topic_request>,
+      payload_round_trip<create_topic_response>,  payload_round_trip<delete_topic_request>,
+      payload_round_trip<delete_topic_response>,  payload_round_trip<list_topics_request>,
+      payload_round_trip<list_topics_response>,   payload_round_trip<describe_topic_request>,
+      payload_round_trip<describe_topic_response>, payload_round_trip<produce_request>,
+      payload_round_trip<produce_response>,       payload_round_trip<fetch_request>,
+      payload_round_trip<fetch_response>,         payload_round_trip<list_offsets_request>,
+      payload_round_trip<list_offsets_response>,  payload_round_trip<commit_offsets_request>,
+      payload_round_trip<commit_offsets_response>, payload_round_trip<fetch_offsets_request>,
+      payload_round_trip<fetch_offsets_response>, payload_round_trip<flush_lake_request>,
+      payload_round_trip<flush_lake_response>};
+  decoders[b.size() % (sizeof decoders / sizeof decoders[0])](b);
 }
 
 void produce_paths_agree(std::string_view payload) {
@@ -144,7 +140,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   fetch_paths_agree(bytes);
 
-  every_payload(bytes);
+  one_payload(bytes);
   produce_paths_agree(bytes);
   return 0;
 }

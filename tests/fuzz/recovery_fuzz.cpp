@@ -11,6 +11,7 @@
 // the old high watermark (no offset is handed out twice); recovery leaves no torn tail.
 // The first byte only selects; the segment is the whole input (its first byte included).
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <future>
 #include <string>
@@ -102,6 +103,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       ++next;
       continue;
     }
+    if (r->records.empty())
+      std::fprintf(stderr, "fetch from %lld: no records, high watermark %lld (log says %lld), "
+                           "log start %lld\n",
+                   static_cast<long long>(next), static_cast<long long>(hw->value),
+                   static_cast<long long>(r->high_watermark.value),
+                   static_cast<long long>(r->log_start.value));
     fuzz_check(!r->records.empty(), "a fetch below the high watermark returns records");
     for (const auto& rec : r->records) {
       fuzz_check(rec.offset.value >= next && rec.offset.value < hw->value,

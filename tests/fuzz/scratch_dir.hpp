@@ -12,7 +12,8 @@
 namespace pinpipe::fuzz {
 
 inline const std::string& scratch_dir() {
-  static const std::string dir = [] {
+  // Never destroyed: the exit handler below runs after static destructors would have.
+  static const std::string& dir = *new std::string([] {
     namespace fs = std::filesystem;
     std::error_code ec;
     fs::path base = fs::is_directory("/dev/shm", ec) ? fs::path("/dev/shm") : fs::temp_directory_path();
@@ -23,7 +24,7 @@ inline const std::string& scratch_dir() {
       std::filesystem::remove_all(scratch_dir(), ec2);
     });
     return d.string();
-  }();
+  }());
   return dir;
 }
 
