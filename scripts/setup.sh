@@ -17,6 +17,11 @@ packages=(
   python3 python3-requests python3-boto3
   redis-server nats-server libhiredis-dev libnats-dev
 )
+# `setup.sh all` (the tests) also installs the console's browser test tools and Chart.js;
+# the plain setup stays light (the console falls back to server-rendered SVG charts).
+if [ "${1:-}" = "all" ]; then
+  packages+=(chromium chromium-driver python3-selenium libjs-chart.js)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
