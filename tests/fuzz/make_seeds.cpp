@@ -1,6 +1,7 @@
 // Writes the binary seed inputs of the fuzz corpus (tests/fuzz/README.md):
 //   corpus/messages/  every sample message of tests/messages/samples.hpp, as an envelope
 //                     and as a bare payload;
+//   corpus/raft_wire/ a raft message of each kind, a peer message and a heartbeat batch;
 //   corpus/segment/, corpus/recovery/  segment files written by the real log (one batch,
 //                     several batches with keys and headers, a torn tail, a flipped bit, a
 //                     zero-filled tail).
@@ -16,6 +17,7 @@
 
 #include "messages/codec.hpp"
 #include "messages/control_api.hpp"
+#include "messages/raft_wire.hpp"
 #include "storage/filename.hpp"
 #include "storage/log.hpp"
 #include "tests/messages/samples.hpp"
@@ -85,6 +87,42 @@ int main(int argc, char** argv) {
   message_seeds(corpus / "messages", messages::flush_lake_request{}, n);
   message_seeds(corpus / "messages",
                 messages::flush_lake_response{messages::protocol_version, errc::ok, "", 3, "/lake"}, n);
+
+  // Node-to-node messages.
+  for (int t = 1; t <= 9; ++t) {
+    raft::message m;
+    m.type = static_cast<raft::msg_type>(t);
+    m.from = node_id{1};
+    m.to = node_id{2};
+    m.term = term_t{3};
+    if (m.type == raft::msg_type::append) {
+      raft::entry e;
+      e.base = offset_t{10};
+      e.last = offset_t{12};
+      e.term = term_t{3};
+      e.payload = "PPLB batch bytes";
+      m.entries = {e};
+      m.prev_last = offset_t{9};
+      m.prev_term = term_t{2};
+      m.commit = offset_t{9};
+    }
+    write(corpus / "raft_wire" / ("raft_" + std::to_string(t)), messages::encode_raft_message(m));
+    messages::peer_message pm;
+    pm.cluster = "c1";
+    pm.from = node_id{1};
+    pm.to = node_id{2};
+    pm.group = 7;
+    pm.message = m;
+    write(corpus / "raft_wire" / ("peer_" + std::to_string(t)), messages::encode_peer_message(pm));
+  }
+  messages::heartbeat_batch hb;
+  hb.cluster = "c1";
+  hb.from = node_id{1};
+  hb.to = node_id{2};
+  hb.seq = 5;
+  hb.beats = {messages::heartbeat_item{messages::raft_wire_version, 7, term_t{3}, offset_t{9}}};
+  hb.replies = {messages::heartbeat_item{messages::raft_wire_version, 8, term_t{2}, offset_t{4}}};
+  write(corpus / "raft_wire" / "heartbeat_batch", messages::encode_heartbeat_batch(hb));
 
   const fs::path tmp = fs::temp_directory_path() / "pinpipe-make-fuzz-seeds";
   const std::string one = segment_bytes(tmp, 1, 1);
