@@ -3,6 +3,7 @@
 #include <chrono>
 #include <filesystem>
 
+#include "actors/batch_job_runner.hpp"
 #include "actors/cleaner_actor.hpp"
 #include "actors/connector_actor.hpp"
 #include "actors/emulator_actor.hpp"
@@ -13,57 +14,13 @@
 #include "actors/stream_reader_actor.hpp"
 #include "common/logging.hpp"
 #include "common/topic_names.hpp"
-#include "pipeline/batch/batch_job.hpp"
 #include "pipeline/emulator/http_sender.hpp"
 #include "pipeline/emulator/log_sender.hpp"
+#include "pipeline/warehouse/warehouse.hpp"
 
 namespace fs = std::filesystem;
 
 namespace pinpipe::actors {
-
-data_paths data_paths::of(const std::string& data_dir, const config::config& cfg) {
-  data_paths p;
-  p.root = data_dir;
-  p.source = (fs::path(data_dir) / "source.db").string();
-  p.log = (fs::path(data_dir) / "log").string();
-  p.lake = cfg.connector.lake_dir.empty() ? (fs::path(data_dir) / "lake").string()
-                                          : cfg.connector.lake_dir;
-  p.warehouse = (fs::path(data_dir) / "warehouse.db").string();
-  p.results = (fs::path(data_dir) / "results").string();
-  p.manifests = (fs::path(data_dir) / "manifests").string();
-  return p;
-}
-
-storage::log_config log_config_of(const config::config& cfg, const std::string& dir) {
-  storage::log_config lc;
-  lc.dir = dir;
-  lc.segment_bytes = cfg.log.segment_bytes;
-  lc.segment_ms = cfg.log.segment_ms;
-  lc.retention_bytes = cfg.log.retention_bytes;
-  lc.retention_ms = cfg.log.retention_ms;
-  lc.max_record_bytes = cfg.log.max_record_bytes;
-  lc.index_interval_bytes = cfg.log.index_interval_bytes;
-  lc.preallocate = cfg.log.preallocate;
-  lc.flush_max_delay_us = cfg.log.flush_max_delay_us;
-  lc.max_open_files = cfg.log.max_open_files;
-  return lc;
-}
-
-status ensure_default_topics(storage::log_store& log, const config::config& cfg) {
-  const auto& uid = cfg.pipeline.user_id;
-  for (const char* t : {"pin", "geo", "user"}) {
-    storage::topic_config topic;
-    topic.partitions = cfg.pipeline.topic_partitions;
-    auto st = log.create_topic(names::batch_topic(uid, t), topic);
-    if (!st.ok() && st.code() != errc::topic_exists) return st;
-    storage::topic_config stream;
-    stream.partitions = cfg.pipeline.stream_shards;
-    stream.is_stream = true;
-    st = log.create_topic(names::stream_name(uid, t), stream);
-    if (!st.ok() && st.code() != errc::topic_exists) return st;
-  }
-  return {};
-}
 
 struct pipeline_runtime::impl {
   storage::log_store& log;
@@ -99,20 +56,6 @@ result<int> parse_port(const std::string& listen) {
   } catch (...) {
     return status{errc::invalid_config, "[gateway] listen: bad port in '" + listen + "'"};
   }
-}
-
-/// Asks the connector (if this node runs one) to close its lake objects up to now.
-status flush_connector(caf::actor_system& sys, const caf::actor& conn) {
-  if (!conn) return {};
-  caf::scoped_actor self{sys};
-  status out{errc::timeout, "the connector did not close its lake objects within 120 s"};
-  self->request(conn, std::chrono::seconds(120), flush_atom::value)
-      .receive([&](int64_t) { out = {}; },
-               [&](caf::error& err) {
-                 out = status{errc::internal, "closing the lake objects before the batch run: " +
-                                                  sys.render(err)};
-               });
-  return out;
 }
 
 std::string stream_name(const std::string& uid, const char* t) {
@@ -194,36 +137,12 @@ status pipeline_runtime::impl::start() {
     if (!start) return start.error();
     s.schedule.start_date = *start;
     s.automatic = opt.scheduler_automatic;
-    auto lake_dir = paths.lake;
-    auto results_dir = paths.results;
-    auto wh_path = paths.warehouse;
-    caf::actor conn = connector;
-    caf::actor_system* system = sys;
-    batch_job job = [lake_dir, results_dir, wh_path, uid, conn,
-                     system](const std::string& run_id, run_outcome& out) -> status {
-      // A run includes every record the batch topics hold when it starts.
-      if (auto st = flush_connector(*system, conn); !st.ok()) return st;
-      auto wh = warehouse::warehouse::open(wh_path, uid);
-      if (!wh) return wh.error();
-      batch::batch_options b;
-      b.lake_dir = lake_dir;
-      b.uid = uid;
-      b.results_dir = results_dir;
-      b.run_id = run_id;
-      auto report = batch::run_batch(**wh, b);
-      if (!report) return report.error();
-      out.results_dir = report->output_dir;
-      out.report = "objects " + std::to_string(report->objects_read) + ", records " +
-                   std::to_string(report->records_read) + ", cleaned " +
-                   std::to_string(report->records_cleaned) + ", dead letters " +
-                   std::to_string(report->dead_letters) + ", duplicates dropped " +
-                   std::to_string(report->duplicates_dropped) + ", rows pin/geo/user " +
-                   std::to_string(report->pin_rows) + "/" + std::to_string(report->geo_rows) + "/" +
-                   std::to_string(report->user_rows) + ", " +
-                   std::to_string(static_cast<int64_t>(report->total_seconds * 1000 + 0.5)) + " ms";
-      return {};
-    };
-    auto sch = spawn_scheduler(*sys, s, job);
+    batch_job_options job;
+    job.lake_dir = paths.lake;
+    job.results_dir = paths.results;
+    job.warehouse_path = paths.warehouse;
+    job.uid = uid;
+    auto sch = spawn_scheduler(*sys, s, make_batch_job(*sys, connector, std::move(job)));
     if (!sch) return sch.error();
     scheduler = *sch;
   }

@@ -20,6 +20,7 @@
 #include "common/config.hpp"
 #include "common/status.hpp"
 #include "pipeline/batch/scheduler.hpp"
+#include "pipeline/paths.hpp"
 #include "storage/log.hpp"
 
 namespace caf {
@@ -49,11 +50,11 @@ struct emulate_options {
   bool batch = true, stream = true;
 };
 
-/// Paths inside a data directory, made in one place.
-struct data_paths {
-  std::string root, source, log, lake, warehouse, results, manifests;
-  static data_paths of(const std::string& data_dir, const config::config& cfg);
-};
+// The data directory's helpers live in pipeline/paths.hpp; these names keep the callers that
+// spell them actors::... compiling.
+using pinpipe::data_paths;
+using pinpipe::ensure_default_topics;
+using pinpipe::log_config_of;
 
 class pipeline_runtime {
 public:
@@ -89,12 +90,5 @@ private:
   explicit pipeline_runtime(std::unique_ptr<impl> p);
   std::unique_ptr<impl> impl_;
 };
-
-/// The log engine's settings from the [log] section, for a log under `dir`.
-storage::log_config log_config_of(const config::config& cfg, const std::string& dir);
-
-/// Creates the default topics of the pipeline if missing: <uid>.pin/.geo/.user and the
-/// streams streaming-<uid>-pin/-geo/-user (cfg.pipeline.stream_shards shards each).
-status ensure_default_topics(storage::log_store& log, const config::config& cfg);
 
 } // namespace pinpipe::actors
