@@ -4,6 +4,7 @@
 #
 #   bash scripts/setup.sh              # install packages (as root), configure, build the binary
 #   bash scripts/setup.sh all          # ... and every test and benchmark (scripts/test.sh does this)
+#   bash scripts/setup.sh fuzz         # only the fuzzing packages (clang-14, libFuzzer); no build
 #   PINPIPE_BUILD_DIR=/tmp/b bash scripts/setup.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +24,11 @@ if [ "${1:-}" = "all" ]; then
   packages+=(chromium chromium-driver python3-selenium libjs-chart.js)
 fi
 
+# clang and libFuzzer (scripts/fuzz.sh) only for `all` and `fuzz`: the plain setup stays light.
+case "${1:-}" in
+  all|fuzz) packages+=(clang-14 libfuzzer-14-dev libclang-rt-14-dev) ;;
+esac
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -38,6 +44,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
   echo "setup: all ${#packages[@]} Debian packages present"
+fi
+
+if [ "${1:-}" = fuzz ]; then
+  echo "setup: fuzzing packages ready (bash scripts/fuzz.sh builds and runs the fuzzers)"
+  exit 0
 fi
 
 build_dir="${PINPIPE_BUILD_DIR:-build}"

@@ -1,5 +1,6 @@
 #include "storage/format.hpp"
 
+#include <cstdint>
 #include <cstring>
 
 #include "common/crc32c.hpp"
@@ -122,7 +123,7 @@ header_state decode_header(const char* p, size_t n, batch_header& h) {
   // The smallest record is 15 bytes (no key, empty value, no headers).
   if (h.length < header_size - length_end || h.length > max_batch_bytes || h.record_count < 1 ||
       static_cast<uint64_t>(h.record_count) * 15 > h.length - (header_size - length_end) ||
-      h.base_offset < 0) {
+      h.base_offset < 0 || h.base_offset > INT64_MAX - h.record_count) {
     return header_state::bad_length;
   }
   return header_state::ok;
@@ -178,7 +179,9 @@ status walk_records(const char* batch, size_t n, const batch_header& h, int64_t 
     const int64_t off = h.base_offset + i;
     if (fn && off >= from) {
       v.offset = offset_t{off};
-      v.timestamp_ms = h.first_timestamp + delta;
+      // Wraps instead of overflowing (undefined) on a forged delta; a sane batch never wraps.
+      v.timestamp_ms = static_cast<int64_t>(static_cast<uint64_t>(h.first_timestamp) +
+                                            static_cast<uint64_t>(delta));
       if (!(*fn)(v)) return status::success();
     }
   }

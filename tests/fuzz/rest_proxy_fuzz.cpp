@@ -58,6 +58,9 @@ void fast_parser_is_exact(std::string_view body) {
 }
 
 void depth_scan_agrees(std::string_view body) {
+  // nlohmann stops at a NUL byte and ignores what follows ("{}\0[[[" parses as {}), while the
+  // scan (rightly) counts every bracket of the body: compare only NUL-free bodies.
+  if (body.find('\0') != std::string_view::npos) return;
   auto j = ojson::parse(body, nullptr, false);
   if (j.is_discarded()) return;
   const int d = depth_of(j);
@@ -100,7 +103,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (r.status == 200) {
       int64_t stored = 0;
       for (int32_t p = 0; p < 3; ++p) {
-        auto end = bench.log->list_offset("t", partition_id{p}, storage::offset_spec::latest);
+        auto end = bench.log->list_offset("t", partition_id{p}, storage::offset_spec::latest, 0);
         fuzz_check(end.ok(), "the topic's partitions answer");
         stored += end->value;
       }
