@@ -3,7 +3,7 @@
 //   --transport http    POSTs / PUTs to the node's gateway like the course scripts
 //                       (emulator/http_sender.hpp; the node needs the gateway role),
 //   --transport direct  produce requests over ZeroMQ to the node's broker
-//                       (nodes/broker_sender.hpp; works with the broker role alone).
+//                       (pipeline/emulator/broker_sender.hpp; works with the broker role alone).
 // Source rows come from <data-dir>/source.db; every acknowledged record is appended to
 // <data-dir>/manifests/<mode>.csv (emulator/manifest.hpp). Events are sent by
 // emulator::paced_runner: as many in flight as --rate needs (per-key order kept), a failed
@@ -23,7 +23,7 @@
 
 #include "actors/pipeline_runtime.hpp"
 #include "common/logging.hpp"
-#include "nodes/broker_sender.hpp"
+#include "pipeline/emulator/broker_sender.hpp"
 #include "nodes/command.hpp"
 #include "nodes/metrics.hpp"
 #include "pipeline/emulator/emulator.hpp"
@@ -119,10 +119,10 @@ result<emulator::sender_factory> make_senders(const common_options& common,
       [common]() -> result<std::unique_ptr<emulator::event_sender>> {
         auto client = connect_broker(common);
         if (!client) return client.error();
-        broker_sender::options o;
+        emulator::broker_sender::options o;
         o.timeout_ms = request_timeout_ms;
         return std::unique_ptr<emulator::event_sender>(
-            std::make_unique<broker_sender>(std::move(*client), o));
+            std::make_unique<emulator::broker_sender>(std::move(*client), o));
       }};
 }
 

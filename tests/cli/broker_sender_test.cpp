@@ -1,11 +1,11 @@
-// nodes/broker_sender against a real `pinpipe node`: records land at the offsets it reports, on
-// the Kinesis shard of their key, and a retry of a send whose reply was lost is answered with
+// pipeline/emulator/broker_sender against a real `pinpipe node`: records land at the offsets
+// it reports, on the Kinesis shard of their key, and a retry of a send whose reply was lost is answered with
 // the original offsets instead of storing the records twice (idempotent produce).
 #include <thread>
 
 #include <gtest/gtest.h>
 
-#include "nodes/broker_sender.hpp"
+#include "pipeline/emulator/broker_sender.hpp"
 #include "pipeline/emulator/kinesis_hash.hpp"
 #include "tests/node/node_process.hpp"
 
@@ -21,7 +21,7 @@ class BrokerSender : public ::testing::Test {
 protected:
   temp_dir dir;
   node_process node;
-  std::unique_ptr<cli::broker_sender> sender;
+  std::unique_ptr<emulator::broker_sender> sender;
   std::unique_ptr<transport::client> probe;
 
   void SetUp() override {
@@ -30,7 +30,7 @@ protected:
     o.endpoint = node.endpoint();
     auto c = transport::client::connect(o);
     ASSERT_TRUE(c.ok());
-    sender = std::make_unique<cli::broker_sender>(std::move(*c), cli::broker_sender::options{});
+    sender = std::make_unique<emulator::broker_sender>(std::move(*c), emulator::broker_sender::options{});
     auto p = transport::client::connect(o);
     ASSERT_TRUE(p.ok());
     probe = std::move(*p);

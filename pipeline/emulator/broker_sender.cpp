@@ -1,11 +1,11 @@
-#include "nodes/broker_sender.hpp"
+#include "pipeline/emulator/broker_sender.hpp"
 
 #include <limits>
 #include <random>
 
 #include "pipeline/emulator/kinesis_hash.hpp"
 
-namespace pinpipe::cli {
+namespace pinpipe::emulator {
 
 namespace m = pinpipe::messages;
 
@@ -44,20 +44,20 @@ result<int32_t> broker_sender::partitions_of(const std::string& destination) {
   return n;
 }
 
-result<std::vector<emulator::sent_record>>
-broker_sender::send(const std::string& destination, emulator::mode mode,
+result<std::vector<sent_record>>
+broker_sender::send(const std::string& destination, mode mode,
                     const std::vector<std::string>& json_values) {
-  if (json_values.empty()) return std::vector<emulator::sent_record>{};
+  if (json_values.empty()) return std::vector<sent_record>{};
   auto parts = partitions_of(destination);
   if (!parts) return parts.error();
 
   // Group the values by partition, keeping their order; one request per partition.
   std::map<int32_t, std::vector<size_t>> by_partition;
   for (size_t i = 0; i < json_values.size(); ++i)
-    by_partition[emulator::kinesis_shard(emulator::stream_partition_key(json_values[i]), *parts)]
+    by_partition[kinesis_shard(stream_partition_key(json_values[i]), *parts)]
         .push_back(i);
 
-  std::vector<emulator::sent_record> out(json_values.size());
+  std::vector<sent_record> out(json_values.size());
   for (const auto& [partition, indexes] : by_partition) {
     std::vector<std::string> values;
     for (size_t i : indexes)
@@ -70,8 +70,8 @@ broker_sender::send(const std::string& destination, emulator::mode mode,
   return out;
 }
 
-result<std::vector<emulator::sent_record>>
-broker_sender::produce(const std::string& destination, emulator::mode mode, int32_t partition,
+result<std::vector<sent_record>>
+broker_sender::produce(const std::string& destination, mode mode, int32_t partition,
                        const std::vector<std::string>& values) {
   const partition_key key{destination, partition};
   const auto count = static_cast<int32_t>(values.size());
@@ -99,9 +99,9 @@ broker_sender::produce(const std::string& destination, emulator::mode mode, int3
   for (const auto& v : values) {
     m::wire_record r;
     r.value = v;
-    if (mode == emulator::mode::stream) {
+    if (mode == mode::stream) {
       r.has_key = true;
-      r.key = emulator::stream_partition_key(v);
+      r.key = stream_partition_key(v);
     }
     req.records.push_back(std::move(r));
   }
@@ -124,11 +124,11 @@ broker_sender::produce(const std::string& destination, emulator::mode mode, int3
   }
   failed_.erase(key);
   next_sequence_[key] = seq + count;
-  std::vector<emulator::sent_record> out;
+  std::vector<sent_record> out;
   for (int32_t k = 0; k < count; ++k)
-    out.push_back(emulator::sent_record{partition_id{partition},
+    out.push_back(sent_record{partition_id{partition},
                                         std::to_string(resp->base_offset.get() + k)});
   return out;
 }
 
-} // namespace pinpipe::cli
+} // namespace pinpipe::emulator

@@ -1,4 +1,4 @@
-// An emulator::event_sender that sends over ZeroMQ straight to a running node's broker
+// An event_sender that sends over ZeroMQ straight to a running node's broker
 // (`pinpipe emulate --transport direct`): the out-of-process twin of log_sender.
 //
 // Each value becomes one record of a produce_request (messages/log_api.hpp) with acks=all,
@@ -29,9 +29,9 @@
 #include "pipeline/emulator/sender.hpp"
 #include "transport/client.hpp"
 
-namespace pinpipe::cli {
+namespace pinpipe::emulator {
 
-class broker_sender : public emulator::event_sender {
+class broker_sender : public event_sender {
 public:
   struct options {
     int timeout_ms = 10000; ///< per request (describe, produce)
@@ -42,8 +42,8 @@ public:
   broker_sender(std::unique_ptr<transport::client> c, options opt);
   ~broker_sender() override;
 
-  result<std::vector<emulator::sent_record>>
-  send(const std::string& destination, emulator::mode m,
+  result<std::vector<sent_record>>
+  send(const std::string& destination, mode m,
        const std::vector<std::string>& json_values) override;
 
   /// Partition count of a destination (cached after the first describe_topic).
@@ -60,8 +60,8 @@ private:
   };
   using partition_key = std::pair<std::string, int32_t>;
 
-  result<std::vector<emulator::sent_record>> produce(const std::string& destination,
-                                                     emulator::mode m, int32_t partition,
+  result<std::vector<sent_record>> produce(const std::string& destination,
+                                                     mode m, int32_t partition,
                                                      const std::vector<std::string>& values);
   void new_producer_id();
 
@@ -73,4 +73,4 @@ private:
   std::map<partition_key, failed_batch> failed_;   ///< the last failed batch per partition
 };
 
-} // namespace pinpipe::cli
+} // namespace pinpipe::emulator
