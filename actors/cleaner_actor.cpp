@@ -9,12 +9,13 @@ warehouse::stream_batch clean_batch(const raw_batch& b) {
   out.topic = b.topic;
   out.partition = b.partition;
   out.next_offset = b.next_offset;
+  out.incarnation = b.incarnation;
   auto k = clean::kind_of(b.topic);
   out.rows.reserve(b.records.size());
   for (const auto& r : b.records) {
     auto dead = [&](std::string reason) {
       out.dead.push_back(warehouse::dead_letter{"stream", b.topic, b.partition, r.offset.get(),
-                                                r.rec.value, std::move(reason)});
+                                                r.rec.value, std::move(reason), b.incarnation});
     };
     if (!k) {
       dead("stream '" + b.topic + "' is not a pin, geo or user stream");

@@ -39,6 +39,7 @@ struct raw_batch {
   int32_t partition = 0;
   std::vector<storage::stored_record> records;
   int64_t next_offset = 0; ///< position after these records
+  int64_t incarnation = 0; ///< which creation of the stream (storage::topic_config)
 };
 
 // -- typed interfaces -------------------------------------------------------------------
@@ -47,10 +48,13 @@ struct raw_batch {
 using cleaner_actor = caf::typed_actor<caf::replies_to<raw_batch>::with<warehouse::stream_batch>>;
 
 /// The single writer of the stream tables: applies a batch exactly once, replies the
-/// stored next offset of its (topic, partition).
+/// stored next offset of its (topic, partition). position_atom: the stored position of
+/// (topic, partition), whatever its incarnation; with an incarnation: the position in that
+/// incarnation (0 when the stored one is of another: the stream was recreated).
 using sink_actor =
     caf::typed_actor<caf::replies_to<warehouse::stream_batch>::with<int64_t>,
                      caf::replies_to<position_atom, std::string, int32_t>::with<int64_t>,
+                     caf::replies_to<position_atom, std::string, int32_t, int64_t>::with<int64_t>,
                      caf::replies_to<stats_atom>::with<actor_stats>>;
 
 /// Anything that reports counters.

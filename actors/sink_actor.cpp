@@ -34,6 +34,12 @@ sink_actor::behavior_type sink(sink_actor::stateful_pointer<sink_state> self,
         if (!pos) return to_caf_error(pos.error());
         return *pos;
       },
+      [=](position_atom, const std::string& topic, int32_t partition,
+          int64_t incarnation) -> caf::result<int64_t> {
+        auto pos = self->state.wh->stream_position(topic, partition, incarnation);
+        if (!pos) return to_caf_error(pos.error());
+        return *pos;
+      },
       [=](stats_atom) { return self->state.stats; },
   };
 }

@@ -2,6 +2,19 @@
 
 namespace pinpipe::actors {
 
+stream_cursor::seen stream_cursor::observe(int64_t incarnation, size_t partitions) {
+  if (incarnation_ && *incarnation_ == incarnation) {
+    if (partitions > parts_.size()) resize(partitions);
+    return seen::same;
+  }
+  const bool first = !incarnation_;
+  incarnation_ = incarnation;
+  resize(partitions);
+  for (auto& c : parts_)
+    c.next = -1; // unresumed: the sink tells where this incarnation resumes
+  return first ? seen::first : seen::recreated;
+}
+
 void stream_cursor::set_resume(int32_t p, int64_t committed) {
   at(p).next = committed;
 }

@@ -10,7 +10,12 @@
 //  - an acknowledgement moves the position to the sink's committed next offset;
 //  - a failure leaves the position where it was, so the same records are fetched again;
 //  - retention: when the log start has moved past the position, the position jumps to the
-//    log start and the skipped range is reported (never silently).
+//    log start and the skipped range is reported (never silently);
+//  - incarnation: the positions belong to one creation of the stream. When the stream was
+//    deleted and recreated (observe() sees another incarnation) every partition becomes
+//    unresumed again, so the caller asks the sink for the new incarnation's positions (0: the
+//    stream starts over); a batch still in flight stays in flight until it is settled, and
+//    its acknowledgement must not move the new positions (the caller drops it with fail()).
 #pragma once
 
 #include <cstdint>
@@ -22,12 +27,26 @@ namespace pinpipe::actors {
 
 class stream_cursor {
 public:
+  /// What observe() found.
+  enum class seen {
+    first,     ///< no incarnation was known: positions must be asked for
+    same,      ///< the stream is the one the positions belong to
+    recreated, ///< another incarnation: positions reset, must be asked for again
+  };
+
   stream_cursor() = default;
   explicit stream_cursor(size_t partitions) { resize(partitions); }
 
   /// Tracks `partitions` partitions; new ones start unresumed.
   void resize(size_t partitions) { parts_.resize(partitions); }
   size_t partitions() const { return parts_.size(); }
+
+  /// The stream now has `incarnation` and `partitions` partitions (from the log). On `first`
+  /// and `recreated` every partition is unresumed until set_resume (in-flight flags stay);
+  /// on `same` only a grown partition count is taken.
+  seen observe(int64_t incarnation, size_t partitions);
+  /// The incarnation the positions belong to; nothing before the first observe().
+  std::optional<int64_t> incarnation() const { return incarnation_; }
 
   /// The sink's committed position of `p`: fetching starts here.
   void set_resume(int32_t p, int64_t committed);
@@ -63,6 +82,7 @@ private:
   const partition& at(int32_t p) const { return parts_.at(static_cast<size_t>(p)); }
 
   std::vector<partition> parts_;
+  std::optional<int64_t> incarnation_;
 };
 
 } // namespace pinpipe::actors

@@ -48,12 +48,70 @@ void note_error(reader_ptr self, const std::string& what) {
   st.stats.last_error = what;
 }
 
+/// Asks the sink where each partition of the current incarnation resumes.
+void ask_positions(reader_ptr self) {
+  auto& st = self->state;
+  const int64_t inc = st.cursors.incarnation().value_or(0);
+  for (int32_t p = 0; p < static_cast<int32_t>(st.cursors.partitions()); ++p) {
+    self->request(st.sink, caf::infinite, position_atom::value, st.opt.stream, p, inc)
+        .then(
+            [=](int64_t pos) {
+              auto& s = self->state;
+              if (s.cursors.incarnation() != inc) return; // asked for a previous incarnation
+              s.cursors.set_resume(p, pos);
+              schedule_tick(self, std::chrono::milliseconds{0});
+            },
+            [=](caf::error& err) { note_error(self, "position: " + self->system().render(err)); });
+  }
+}
+
+/// Looks the stream up in the log: on first sight, and whenever the stream was deleted and
+/// recreated (another incarnation), the positions are asked for again (a new incarnation
+/// starts over from offset 0). Returns true when the stream is the one the positions
+/// belong to, so records fetched before the call are of that incarnation (incarnations only
+/// grow: a recreation in between would show here).
+enum class synced { gone, restarted, same };
+synced sync_topic(reader_ptr self) {
+  auto& st = self->state;
+  auto info = st.log->describe_topic(st.opt.stream);
+  if (!info) {
+    note_error(self, info.error().to_string());
+    return synced::gone;
+  }
+  const auto old = st.cursors.incarnation();
+  const auto seen = st.cursors.observe(info->config.incarnation, info->partitions.size());
+  if (seen == stream_cursor::seen::same) return synced::same;
+  if (seen == stream_cursor::seen::recreated) {
+    st.logger->warn("stream {} was deleted and recreated (incarnation {} -> {}): starting it "
+                    "over from offset 0; the rows of incarnation {} stay in the table",
+                    st.opt.stream, old.value_or(0), info->config.incarnation, old.value_or(0));
+    for (auto& id : *st.watches) {
+      if (id != 0) st.log->cancel_watch(id);
+      id = 0;
+    }
+    st.watches->resize(st.cursors.partitions(), 0);
+    st.fetch_failed.assign(st.cursors.partitions(), false);
+  }
+  ask_positions(self);
+  return synced::restarted;
+}
+
 /// Sends one partition's next batch down the pipeline; returns true when it found records.
 bool pump_partition(reader_ptr self, int32_t p) {
   auto& st = self->state;
+  if (static_cast<size_t>(p) >= st.cursors.partitions()) return false;
   auto from = st.cursors.ready(p);
   if (!from) return false;
   auto fetched = st.log->fetch(st.opt.stream, partition_id{p}, offset_t{*from}, st.opt.max_bytes);
+  // Whatever the fetch answered, it is only of use if the stream is still the same creation.
+  // Gone: retried on the idle timer; recreated: positions asked for, ticks follow.
+  const auto now = sync_topic(self);
+  st.fetch_failed.resize(st.cursors.partitions(), false);
+  if (now != synced::same) {
+    if (now == synced::gone && static_cast<size_t>(p) < st.fetch_failed.size())
+      st.fetch_failed[static_cast<size_t>(p)] = true;
+    return false;
+  }
   st.fetch_failed.resize(st.cursors.partitions(), false);
   st.fetch_failed[static_cast<size_t>(p)] = !fetched;
   if (!fetched) {
@@ -79,25 +137,39 @@ bool pump_partition(reader_ptr self, int32_t p) {
   batch.partition = p;
   batch.next_offset = fetched->records.back().offset.get() + 1;
   batch.records = std::move(fetched->records);
+  const int64_t inc = st.cursors.incarnation().value_or(0);
+  batch.incarnation = inc;
   auto n = static_cast<int64_t>(batch.records.size());
   st.cursors.begin(p);
+  // Settles a batch of a previous incarnation: its partition may fetch again, its answer
+  // moves no position (the new incarnation's come from the sink).
+  auto stale = [=] {
+    auto& s = self->state;
+    if (s.cursors.incarnation() == inc) return false;
+    if (static_cast<size_t>(p) < s.cursors.partitions()) s.cursors.fail(p);
+    schedule_tick(self, std::chrono::milliseconds{0});
+    return true;
+  };
   self->request(st.cleaner, caf::infinite, std::move(batch))
       .then(
           [=](warehouse::stream_batch& cleaned) {
             self->request(self->state.sink, caf::infinite, std::move(cleaned))
                 .then(
                     [=](int64_t committed) {
+                      if (stale()) return;
                       self->state.cursors.acknowledge(p, committed);
                       self->state.stats.items += n;
                       schedule_tick(self, std::chrono::milliseconds{0});
                     },
                     [=](caf::error& err) {
+                      if (stale()) return;
                       self->state.cursors.fail(p);
                       note_error(self, "sink: " + self->system().render(err));
                       schedule_tick(self, std::chrono::milliseconds{200});
                     });
           },
           [=](caf::error& err) {
+            if (stale()) return;
             self->state.cursors.fail(p);
             note_error(self, "cleaner: " + self->system().render(err));
             schedule_tick(self, std::chrono::milliseconds{200});
@@ -121,7 +193,10 @@ void wait_for_records(reader_ptr self) {
     watches[i] = st.log->watch(st.opt.stream, partition_id{p}, offset_t{*from},
                                [handle, p] { caf::anon_send(handle, wake_atom::value, p); });
   }
+  // Also retried on the timer: a stream that was not there yet (or is gone) - no watch can
+  // tell when it is created.
   const bool any_failed =
+      !st.cursors.incarnation() ||
       std::find(st.fetch_failed.begin(), st.fetch_failed.end(), true) != st.fetch_failed.end();
   if (any_failed && !st.idle_pending) {
     st.idle_pending = true;
@@ -141,26 +216,11 @@ caf::behavior stream_reader(reader_ptr self, storage::log_store* log, stream_rea
     for (auto id : *watches)
       if (id != 0) log->cancel_watch(id);
   });
-  auto info = log->describe_topic(st.opt.stream);
-  if (!info) {
-    note_error(self, info.error().to_string());
-  } else {
-    st.cursors.resize(info->partitions.size());
-    for (int32_t p = 0; p < static_cast<int32_t>(info->partitions.size()); ++p) {
-      self->request(st.sink, caf::infinite, position_atom::value, st.opt.stream, p)
-          .then(
-              [=](int64_t pos) {
-                self->state.cursors.set_resume(p, pos);
-                schedule_tick(self, std::chrono::milliseconds{0});
-              },
-              [=](caf::error& err) {
-                note_error(self, "position: " + self->system().render(err));
-              });
-    }
-  }
+  if (sync_topic(self) == synced::gone) wait_for_records(self); // retried on the idle timer
   return {
       [=](tick_atom) {
         self->state.tick_pending = false;
+        if (!self->state.cursors.incarnation()) sync_topic(self);
         bool busy = false;
         for (int32_t p = 0; p < static_cast<int32_t>(self->state.cursors.partitions()); ++p)
           busy = pump_partition(self, p) || busy;

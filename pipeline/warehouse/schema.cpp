@@ -2,6 +2,9 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+
+#include "common/logging.hpp"
 #include "pipeline/warehouse/sqlite_util.hpp"
 
 namespace pinpipe::warehouse::schema {
@@ -21,12 +24,13 @@ table make(const std::string& name, std::vector<std::pair<std::string, std::stri
            const std::string& tail, const std::string& indexes = "") {
   table t;
   t.name = name;
-  t.ddl = "CREATE TABLE IF NOT EXISTS " + quote(name) + " (";
+  t.body = " (";
   for (std::size_t i = 0; i < cols.size(); ++i) {
     t.columns.push_back(cols[i].first);
-    t.ddl += (i ? ", " : "") + quote(cols[i].first) + " " + cols[i].second;
+    t.body += (i ? ", " : "") + quote(cols[i].first) + " " + cols[i].second;
   }
-  t.ddl += tail + ");" + indexes;
+  t.body += tail + ")";
+  t.ddl = "CREATE TABLE IF NOT EXISTS " + quote(name) + t.body + ";" + indexes;
   return t;
 }
 
@@ -40,7 +44,14 @@ table batch_table(const std::string& name,
 table stream_table(const std::string& name, std::vector<std::pair<std::string, std::string>> cols) {
   cols.push_back({"_partition", "INTEGER NOT NULL"});
   cols.push_back({"_offset", "INTEGER NOT NULL"});
-  return make(name, cols, ", UNIQUE(_partition, _offset)");
+  // Which creation of the stream the row came from (storage::topic_config::incarnation): a
+  // deleted and recreated stream starts again at offset 0, and its rows join the old ones.
+  const std::pair<std::string, std::string> inc{"_incarnation", "INTEGER NOT NULL DEFAULT 0"};
+  cols.push_back(inc);
+  auto t = make(name, cols, ", UNIQUE(_incarnation, _partition, _offset)");
+  t.added = {inc};
+  t.rekey = true;
+  return t;
 }
 
 } // namespace
@@ -69,13 +80,19 @@ std::vector<table> all_tables(const std::string& uid) {
                       {"offset", "INTEGER NOT NULL"},
                       {"raw", "TEXT"},
                       {"reason", "TEXT"},
-                      {"time", "TEXT"}},
-                     ", UNIQUE(path, topic, \"partition\", \"offset\")"));
+                      {"time", "TEXT"},
+                      {"incarnation", "INTEGER NOT NULL DEFAULT 0"}},
+                     ", UNIQUE(path, topic, \"partition\", \"offset\", incarnation)"));
+  out.back().added = {{"incarnation", "INTEGER NOT NULL DEFAULT 0"}};
+  out.back().rekey = true;
+  // One row per (stream, partition): the position of the stream's current incarnation.
   out.push_back(make("stream_positions",
                      {{"topic", "TEXT NOT NULL"},
                       {"partition", "INTEGER NOT NULL"},
-                      {"next_offset", "INTEGER NOT NULL"}},
+                      {"next_offset", "INTEGER NOT NULL"},
+                      {"incarnation", "INTEGER NOT NULL DEFAULT 0"}},
                      ", PRIMARY KEY(topic, \"partition\")"));
+  out.back().added = {{"incarnation", "INTEGER NOT NULL DEFAULT 0"}};
   return out;
 }
 
@@ -101,13 +118,58 @@ std::string join(const std::vector<std::string>& v) {
   return out;
 }
 
+/// The columns `t` had before its added columns, when `cols` is exactly that.
+bool lacks_only_added(const table& t, const std::vector<std::string>& cols) {
+  if (t.added.empty() || cols.size() + t.added.size() != t.columns.size()) return false;
+  return std::equal(cols.begin(), cols.end(), t.columns.begin());
+}
+
+/// Upgrades an older table of `t` (it has `cols`, t.columns without t.added).
+status migrate(sqlite3* db, const std::string& path, const table& t,
+               const std::vector<std::string>& cols) {
+  auto log = logging::get("sink");
+  if (!t.rekey) {
+    for (const auto& [name, type] : t.added)
+      if (auto st = sql::exec(db, "ALTER TABLE " + quote(t.name) + " ADD COLUMN " + quote(name) +
+                                      " " + type);
+          !st)
+        return st;
+  } else {
+    // SQLite's procedure for a changed constraint: new table, copy, drop, rename; in one
+    // transaction. legacy_alter_table keeps the rename from rewriting or checking views.
+    const std::string tmp = t.name + "__migrating";
+    std::string list;
+    for (const auto& c : cols)
+      list += (list.empty() ? "" : ", ") + quote(c);
+    if (auto st = sql::exec(db, "PRAGMA legacy_alter_table=ON"); !st) return st;
+    sql::transaction txn{db};
+    if (auto st = txn.begin(); !st) return st;
+    for (const std::string& q :
+         {"CREATE TABLE " + quote(tmp) + t.body, "INSERT INTO " + quote(tmp) + " (" + list +
+                                                      ") SELECT " + list + " FROM " + quote(t.name),
+          "DROP TABLE " + quote(t.name), "ALTER TABLE " + quote(tmp) + " RENAME TO " + quote(t.name)})
+      if (auto st = sql::exec(db, q); !st) return st;
+    if (auto st = txn.commit(); !st) return st;
+    if (auto st = sql::exec(db, "PRAGMA legacy_alter_table=OFF"); !st) return st;
+  }
+  std::string names;
+  for (const auto& a : t.added)
+    names += (names.empty() ? "" : ", ") + a.first;
+  log->info("warehouse {}: table {} upgraded: added column {} (existing rows get the default)",
+            path, t.name, names);
+  return status::success();
+}
+
 } // namespace
 
 status create_or_check(sqlite3* db, const std::string& path, const std::string& uid) {
   for (const auto& t : all_tables(uid)) {
     auto cols = existing_columns(db, t.name);
     if (!cols) return cols.error();
-    if (!cols->empty() && *cols != t.columns)
+    if (lacks_only_added(t, *cols)) {
+      if (auto st = migrate(db, path, t, *cols); !st) return st;
+    }
+    if (!cols->empty() && *cols != t.columns && !lacks_only_added(t, *cols))
       return {errc::corrupt_data,
               "warehouse " + path + ": table " + t.name + " has columns (" + join(*cols) +
                   ") but pinpipe expects (" + join(t.columns) +

@@ -3,6 +3,7 @@
 #include "common/topic_names.hpp"
 
 #include <cctype>
+#include <optional>
 #include <ctime>
 #include <type_traits>
 #include <variant>
@@ -37,7 +38,7 @@ const char* user_insert_columns = "(ind, user_name, age, date_joined";
 
 std::string insert_sql(const std::string& table, const char* columns, int n, bool stream) {
   std::string sql = "INSERT INTO " + quote(table) + " " + columns;
-  if (stream) sql += ", _partition, _offset", n += 2;
+  if (stream) sql += ", _partition, _offset, _incarnation", n += 3;
   sql += ") VALUES (";
   for (int i = 1; i <= n; ++i)
     sql += (i > 1 ? ", ?" : "?") + std::to_string(i);
@@ -118,17 +119,36 @@ struct warehouse::impl {
     }
     if (auto st = dead_insert.prepare(
             db, "INSERT OR IGNORE INTO dead_letters (path, topic, \"partition\", \"offset\", raw, "
-                "reason, time) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+                "reason, time, incarnation) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
         !st)
       return st;
     if (auto st = position_get.prepare(
-            db, "SELECT next_offset FROM stream_positions WHERE topic = ?1 AND \"partition\" = ?2");
+            db, "SELECT next_offset, incarnation FROM stream_positions WHERE topic = ?1 AND "
+                "\"partition\" = ?2");
         !st)
       return st;
     return position_set.prepare(
-        db, "INSERT INTO stream_positions (topic, \"partition\", next_offset) VALUES (?1, ?2, ?3) "
-            "ON CONFLICT(topic, \"partition\") DO UPDATE SET next_offset = "
-            "max(next_offset, excluded.next_offset)");
+        db, "INSERT INTO stream_positions (topic, \"partition\", next_offset, incarnation) VALUES "
+            "(?1, ?2, ?3, ?4) ON CONFLICT(topic, \"partition\") DO UPDATE SET next_offset = "
+            "CASE WHEN incarnation = excluded.incarnation THEN max(next_offset, "
+            "excluded.next_offset) ELSE excluded.next_offset END, incarnation = "
+            "excluded.incarnation");
+  }
+
+  /// (next offset, incarnation) stored for (topic, partition); (0, none) if no row.
+  result<std::pair<int64_t, std::optional<int64_t>>> position_row(const std::string& topic,
+                                                                  int32_t partition) {
+    position_get.bind(1, std::string_view(topic));
+    position_get.bind(2, int64_t{partition});
+    int rc = 0;
+    auto st = position_get.step("reading the stream position of " + topic, &rc);
+    if (!st) return st;
+    std::pair<int64_t, std::optional<int64_t>> out{0, std::nullopt};
+    if (rc == SQLITE_ROW)
+      out = {sqlite3_column_int64(position_get.get(), 0),
+             sqlite3_column_int64(position_get.get(), 1)};
+    position_get.reset();
+    return out;
   }
 
   result<int64_t> position(const std::string& topic, int32_t partition) {
@@ -150,11 +170,12 @@ struct warehouse::impl {
     dead_insert.bind(5, std::string_view(d.raw));
     dead_insert.bind(6, std::string_view(d.reason));
     dead_insert.bind(7, std::string_view(now));
+    dead_insert.bind(8, d.incarnation);
     return dead_insert.run("storing a dead letter");
   }
 
   status insert_row(sql::stmt& s, const clean::row& r, bool stream, int32_t partition,
-                    int64_t offset) {
+                    int64_t offset, int64_t incarnation = 0) {
     std::string coords;
     int next = std::visit(
         [&](const auto& row) {
@@ -168,6 +189,7 @@ struct warehouse::impl {
     if (stream) {
       s.bind(next, int64_t{partition});
       s.bind(next + 1, offset);
+      s.bind(next + 2, incarnation);
     }
     return s.run("inserting a row");
   }
@@ -226,6 +248,13 @@ result<int64_t> warehouse::stream_position(const std::string& topic, int32_t par
   return impl_->position(topic, partition);
 }
 
+result<int64_t> warehouse::stream_position(const std::string& topic, int32_t partition,
+                                           int64_t incarnation) const {
+  auto row = impl_->position_row(topic, partition);
+  if (!row) return row.error();
+  return row->second == incarnation ? row->first : 0;
+}
+
 namespace {
 
 // Checks the batch's own consistency before anything is written.
@@ -273,28 +302,44 @@ status warehouse::apply_stream(const stream_batch& b) {
   auto& p = *impl_;
   sql::transaction txn{p.db};
   if (auto st = txn.begin(); !st) return st;
-  auto pos = p.position(b.topic, b.partition);
-  if (!pos) return pos.error();
-  if (b.next_offset <= *pos) {
+  auto stored = p.position_row(b.topic, b.partition);
+  if (!stored) return stored.error();
+  const auto& [stored_next, stored_inc] = *stored;
+  if (stored_inc && *stored_inc > b.incarnation)
+    return {errc::invalid_argument,
+            "apply_stream(" + b.topic + "/" + std::to_string(b.partition) + "): the batch is of "
+            "incarnation " + std::to_string(b.incarnation) + " but the warehouse already holds "
+            "incarnation " + std::to_string(*stored_inc) + " (the stream was deleted and "
+            "recreated); read the stream again from the sink's position"};
+  // A newer incarnation (the stream was deleted and recreated) starts over at 0; its first
+  // commit replaces the old position, and the old incarnation's rows stay.
+  const int64_t start = stored_inc && *stored_inc == b.incarnation ? stored_next : 0;
+  if (stored_inc && *stored_inc != b.incarnation)
+    p.log->info("{}/{}: incarnation {} -> {}: the position starts over at 0 (was {}); the "
+                "rows of incarnation {} stay",
+                b.topic, b.partition, *stored_inc, b.incarnation, stored_next, *stored_inc);
+  if (b.next_offset <= start) {
     p.log->debug("{}/{}: batch up to {} already applied (position {})", b.topic, b.partition,
-                 b.next_offset, *pos);
+                 b.next_offset, start);
     return status::success(); // nothing to do; the transaction rolls back
   }
   auto& ins = p.stream_insert[static_cast<int>(*k)];
   for (auto& [offset, r] : b.rows) {
-    if (offset < *pos) continue; // applied by an earlier transaction
-    if (auto st = p.insert_row(ins, r, true, b.partition, offset); !st)
+    if (offset < start) continue; // applied by an earlier transaction
+    if (auto st = p.insert_row(ins, r, true, b.partition, offset, b.incarnation); !st)
       return {st.code(), "apply_stream(" + b.topic + "/" + std::to_string(b.partition) +
                              ") offset " + std::to_string(offset) + ": " + st.message()};
   }
   std::string now = utc_now();
-  for (auto& d : b.dead) {
-    if (d.offset < *pos) continue;
+  for (auto d : b.dead) {
+    if (d.offset < start) continue;
+    d.incarnation = b.incarnation;
     if (auto st = p.insert_dead(d, now); !st) return st;
   }
   p.position_set.bind(1, std::string_view(b.topic));
   p.position_set.bind(2, int64_t{b.partition});
   p.position_set.bind(3, b.next_offset);
+  p.position_set.bind(4, b.incarnation);
   if (auto st = p.position_set.run("storing the stream position"); !st) return st;
   return txn.commit();
 }

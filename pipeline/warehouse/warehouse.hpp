@@ -9,7 +9,10 @@
 //
 // Exactly-once for the stream path: apply_stream() writes a batch's rows, its dead letters and
 // the new position of its (topic, partition) in ONE transaction, and skips the part of a batch
-// below the stored position. UNIQUE(_partition, _offset) on each stream table is a second guard.
+// below the stored position. UNIQUE(_incarnation, _partition, _offset) on each stream table is a
+// second guard. A recreated stream (new incarnation) starts over at offset 0: its position
+// replaces the old incarnation's in the same transaction as its first rows, and the old
+// incarnation's rows stay (they were real events).
 //
 // Lifecycle/threading: open() once per process and file; one writer per file; an instance is
 // not thread-safe (use it from one thread, e.g. inside the sink actor). Readers in other
@@ -37,6 +40,7 @@ struct dead_letter {
   int64_t offset = 0;
   std::string raw;    // the record's bytes as received
   std::string reason; // the cleaner's error message
+  int64_t incarnation = 0; // the stream's incarnation (stream path); 0 on the batch path
 };
 
 /// Everything one sink transaction applies for one (topic, partition).
@@ -48,6 +52,10 @@ struct stream_batch {
   /// Offsets strictly increasing, none shared with `rows`; topic/partition equal the batch's.
   std::vector<dead_letter> dead;
   int64_t next_offset = 0; // the position after this batch (> every offset in it)
+  /// Which creation of the stream the records came from (storage::topic_config::incarnation).
+  /// A newer one than the stored position's starts the position over at 0 (the old rows stay);
+  /// an older one is refused (invalid_argument).
+  int64_t incarnation = 0;
 };
 
 class warehouse {
@@ -65,8 +73,13 @@ public:
   /// whose next_offset is not above the stored position is a no-op. Positions never go back.
   status apply_stream(const stream_batch& b);
 
-  /// The stored position (next offset to apply) of (topic, partition); 0 if none.
+  /// The stored position (next offset to apply) of (topic, partition), whatever its
+  /// incarnation; 0 if none.
   result<int64_t> stream_position(const std::string& topic, int32_t partition) const;
+  /// The position of (topic, partition) in `incarnation`: 0 when none is stored or the stored
+  /// one belongs to another incarnation (the stream was recreated: it starts over).
+  result<int64_t> stream_position(const std::string& topic, int32_t partition,
+                                  int64_t incarnation) const;
 
   /// Batch tables pin_clean/geo_clean/user_clean: emptied and refilled in one transaction.
   status replace_batch_tables(const std::vector<clean::pin_row>& pins,

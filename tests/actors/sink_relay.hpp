@@ -114,6 +114,11 @@ inline sink_actor spawn_relay(caf::actor_system& sys, sink_actor real,
           ++log->position_asks;
           return self->delegate(real, a, topic, p);
         },
+        [=](position_atom a, const std::string& topic, int32_t p,
+            int64_t incarnation) -> caf::result<int64_t> {
+          ++log->position_asks;
+          return self->delegate(real, a, topic, p, incarnation);
+        },
         [=](stats_atom a) -> caf::result<actor_stats> { return self->delegate(real, a); },
     };
   });

@@ -75,14 +75,16 @@ TEST_F(Warehouse, SchemaHasThePipelineColumnsInOrder) {
   EXPECT_EQ(columns(db, "pin_clean"), pin_cols);
   EXPECT_EQ(columns(db, "geo_clean"), geo_cols);
   EXPECT_EQ(columns(db, "user_clean"), user_cols);
-  EXPECT_EQ(columns(db, uid + "_pin_table"), plus(pin_cols, {"_partition", "_offset"}));
-  EXPECT_EQ(columns(db, uid + "_geo_table"), plus(geo_cols, {"_partition", "_offset"}));
-  EXPECT_EQ(columns(db, uid + "_user_table"), plus(user_cols, {"_partition", "_offset"}));
-  EXPECT_EQ(
-      columns(db, "dead_letters"),
-      (std::vector<std::string>{"path", "topic", "partition", "offset", "raw", "reason", "time"}));
+  EXPECT_EQ(columns(db, uid + "_pin_table"), plus(pin_cols, {"_partition", "_offset", "_incarnation"}));
+  EXPECT_EQ(columns(db, uid + "_geo_table"),
+            plus(geo_cols, {"_partition", "_offset", "_incarnation"}));
+  EXPECT_EQ(columns(db, uid + "_user_table"),
+            plus(user_cols, {"_partition", "_offset", "_incarnation"}));
+  EXPECT_EQ(columns(db, "dead_letters"),
+            (std::vector<std::string>{"path", "topic", "partition", "offset", "raw", "reason",
+                                      "time", "incarnation"}));
   EXPECT_EQ(columns(db, "stream_positions"),
-            (std::vector<std::string>{"topic", "partition", "next_offset"}));
+            (std::vector<std::string>{"topic", "partition", "next_offset", "incarnation"}));
   EXPECT_EQ(wh->stream_table(clean::kind::geo), uid + "_geo_table");
 }
 
@@ -94,7 +96,7 @@ TEST_F(Warehouse, StreamTablesRejectADuplicatePartitionOffsetPair) {
   auto* db = wh->handle();
   std::string ins = "INSERT INTO \"" + uid +
                     "_user_table\" VALUES (1, 'a b', 3, "
-                    "'2015-10-24 11:23:51', 0, 7)";
+                    "'2015-10-24 11:23:51', 0, 7, 0)";
   ASSERT_EQ(sqlite3_exec(db, ins.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
   EXPECT_EQ(sqlite3_exec(db, ins.c_str(), nullptr, nullptr, nullptr) & 0xff, SQLITE_CONSTRAINT);
 }
