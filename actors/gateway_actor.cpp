@@ -2,6 +2,8 @@
 
 #include <memory>
 
+#include "logclient/local_log_client.hpp"
+
 namespace pinpipe::actors {
 namespace {
 
@@ -30,7 +32,14 @@ caf::behavior gateway_fn(caf::stateful_actor<gateway_state>* self,
 
 result<std::pair<caf::actor, int>> spawn_gateway(caf::actor_system& sys, storage::log_store& log,
                                                  gateway::gateway_options opt) {
-  auto gw = std::make_shared<gateway::gateway>(log, std::move(opt));
+  // The gateway reaches the log through a local log_client, kept alive with it.
+  struct holder {
+    logclient::local_log_client client;
+    gateway::gateway gw;
+    holder(storage::log_store& l, gateway::gateway_options o) : client(l), gw(client, std::move(o)) {}
+  };
+  auto h = std::make_shared<holder>(log, std::move(opt));
+  std::shared_ptr<gateway::gateway> gw(h, &h->gw);
   if (auto st = gw->start(); !st.ok()) return st;
   int port = gw->port();
   return std::make_pair(sys.spawn(gateway_fn, gw), port);

@@ -37,6 +37,7 @@
 #include "bench/peers/bench_common.hpp"
 #include "common/logging.hpp"
 #include "gateway/gateway.hpp"
+#include "logclient/local_log_client.hpp"
 #include "storage/log.hpp"
 
 namespace {
@@ -216,7 +217,8 @@ int run_case(const std::string& kind, double seconds, int connections, int threa
   gateway::gateway_options opt;
   opt.port = 0;
   opt.threads = threads > 0 ? threads : std::max(connections, 8);
-  gateway::gateway gw(*log, opt);
+  logclient::local_log_client log_client(*log); // the gateway reaches the log through it
+  gateway::gateway gw(log_client, opt);
   if (auto st = gw.start(); !st.ok()) {
     std::fprintf(stderr, "gateway start: %s\n", st.to_string().c_str());
     return 2;

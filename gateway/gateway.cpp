@@ -93,7 +93,7 @@ std::string exposure_warning(const gateway_options& opt) {
 }
 
 struct gateway::impl {
-  impl(storage::log_store& log, gateway_options o)
+  impl(logclient::log_client& log, gateway_options o)
       : log(log), opt(std::move(o)),
         idempotency(opt.idempotency_window_ms, opt.idempotency_keys_per_topic),
         rest(log, opt, ctr, idempotency), consumers(log, opt),
@@ -105,7 +105,7 @@ struct gateway::impl {
   reply rejected_reply(const http_request& req, int status);
   void count_rejected(const http_request& req, const reply& r);
 
-  storage::log_store& log;
+  logclient::log_client& log;
   gateway_options opt;
   counters ctr;
   idempotency_cache idempotency;
@@ -211,7 +211,7 @@ reply gateway::impl::rejected_reply(const http_request& req, int status) {
   return r;
 }
 
-gateway::gateway(storage::log_store& log, gateway_options opt)
+gateway::gateway(logclient::log_client& log, gateway_options opt)
     : impl_(std::make_unique<impl>(log, std::move(opt))) {}
 
 gateway::~gateway() {

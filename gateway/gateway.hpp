@@ -5,7 +5,7 @@
 //     create topics), error envelope {"error_code": n, "message": "..."};
 //   - Kinesis behind API Gateway: /streams..., as the course's API configures it;
 //   - the native Kinesis JSON 1.1 API: POST / with X-Amz-Target (AWS SDKs, boto3).
-// Everything lands in one storage::log_store; streams are topics with is_stream=true.
+// Everything lands in the log through one logclient::log_client; streams are topics with is_stream=true.
 // Produces use acks=all, so a 200 means the records are durable.
 //
 // Lifecycle: construct, start() (binds and listens, then serves on its own threads: a pool
@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "common/status.hpp"
-#include "storage/log.hpp"
+#include "logclient/log_client.hpp"
 
 namespace pinpipe::gateway {
 
@@ -67,7 +67,7 @@ std::string exposure_warning(const gateway_options& opt);
 
 class gateway {
 public:
-  gateway(storage::log_store& log, gateway_options opt);
+  gateway(logclient::log_client& log, gateway_options opt);
   ~gateway();
   gateway(const gateway&) = delete;
   gateway& operator=(const gateway&) = delete;

@@ -123,7 +123,7 @@ std::optional<int64_t> json_int(const ojson& v, bool allow_string) {
   return std::nullopt;
 }
 
-std::vector<storage::produce_result> produce_all(storage::log_store& log,
+std::vector<storage::produce_result> produce_all(logclient::log_client& log,
                                                  std::vector<storage::produce_request> reqs,
                                                  int64_t timeout_ms) {
   // Shared with the callbacks, which may fire on the log's flusher thread; a late

@@ -20,7 +20,7 @@
 
 #include "common/status.hpp"
 #include "gateway/http_server.hpp"
-#include "storage/log.hpp"
+#include "logclient/log_client.hpp"
 
 namespace pinpipe::gateway {
 
@@ -85,7 +85,7 @@ std::optional<int64_t> json_int(const ojson& v, bool allow_string = false);
 
 /// Issues every produce request (acks=all), then waits for all their callbacks; results
 /// in request order. A callback that never arrives within `timeout_ms` yields errc::timeout.
-std::vector<storage::produce_result> produce_all(storage::log_store& log,
+std::vector<storage::produce_result> produce_all(logclient::log_client& log,
                                                  std::vector<storage::produce_request> reqs,
                                                  int64_t timeout_ms = 30000);
 

@@ -11,7 +11,7 @@
 namespace pinpipe::gateway {
 using namespace kinesis_detail;
 
-kinesis_service::kinesis_service(storage::log_store& log, const gateway_options& opt, counters& c,
+kinesis_service::kinesis_service(logclient::log_client& log, const gateway_options& opt, counters& c,
                                  idempotency_cache& idem)
     : log_(log), opt_(opt), counters_(c), idem_(idem),
       start_time_s_(double(now_ms()) / 1000.0) {}

@@ -34,7 +34,7 @@ namespace pinpipe::gateway {
 
 class kinesis_service {
 public:
-  kinesis_service(storage::log_store& log, const gateway_options& opt, counters& c,
+  kinesis_service(logclient::log_client& log, const gateway_options& opt, counters& c,
                   idempotency_cache& idem);
   /// Routes whose first segment is "streams".
   reply handle_apigw(const request_view& rv);
@@ -77,7 +77,7 @@ private:
   reply get_shard_iterator(const ojson& p);
   reply get_records(const ojson& p);
 
-  storage::log_store& log_;
+  logclient::log_client& log_;
   const gateway_options& opt_;
   counters& counters_;
   idempotency_cache& idem_;

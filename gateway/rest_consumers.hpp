@@ -1,7 +1,7 @@
 // Internal to gateway/: the Kafka REST Proxy v2 consumer API (/consumers/...). A consumer
 // instance lives in memory here (name, embedded format, auto.offset.reset, subscription,
 // per-partition positions); committed offsets live in the log's consumer groups
-// (log_store::commit_offsets), so they survive the gateway.
+// (log_client::commit_offsets), so they survive the gateway.
 //
 // Positions are resolved when subscribing: the group's committed offset, else the log
 // start ("earliest") or the high watermark ("latest", the default, as Kafka). Every
@@ -31,7 +31,7 @@ namespace pinpipe::gateway {
 
 class consumer_registry {
 public:
-  consumer_registry(storage::log_store& log, const gateway_options& opt) : log_(log), opt_(opt) {}
+  consumer_registry(logclient::log_client& log, const gateway_options& opt) : log_(log), opt_(opt) {}
   ~consumer_registry();
   /// Routes whose first segment is "consumers".
   reply handle(const request_view& rv);
@@ -49,7 +49,7 @@ private:
   void erase_locked(const std::string& group, const std::string& name);
   void expire_idle_locked(int64_t now);
 
-  storage::log_store& log_;
+  logclient::log_client& log_;
   const gateway_options& opt_;
   std::mutex mu_;
   /// key_of(group, name) -> instance

@@ -98,7 +98,7 @@ reply rest_error_from(const status& st) {
   }
 }
 
-result<storage::topic_info> visible_topic(const storage::log_store& log, const std::string& name) {
+result<storage::topic_info> visible_topic(const logclient::log_client& log, const std::string& name) {
   if (name.rfind("__", 0) == 0) {
     return status{errc::unknown_topic, "topic '" + name + "' is internal and not served over HTTP"};
   }

@@ -41,11 +41,11 @@ reply rest_error_from(const status& st);
 std::optional<int32_t> parse_partition(std::string_view s);
 
 /// The topic if it exists and is not internal ("__*"), else the error reply (40401).
-result<storage::topic_info> visible_topic(const storage::log_store& log, const std::string& name);
+result<storage::topic_info> visible_topic(const logclient::log_client& log, const std::string& name);
 
 class rest_proxy {
 public:
-  rest_proxy(storage::log_store& log, const gateway_options& opt, counters& c,
+  rest_proxy(logclient::log_client& log, const gateway_options& opt, counters& c,
              idempotency_cache& idem)
       : log_(log), opt_(opt), counters_(c), idem_(idem) {}
   /// Routes whose first segment is "topics" or "v3".
@@ -87,7 +87,7 @@ private:
   reply append_and_reply(const std::string& topic, int32_t partitions,
                          std::vector<pending_record> pending);
 
-  storage::log_store& log_;
+  logclient::log_client& log_;
   const gateway_options& opt_;
   counters& counters_;
   idempotency_cache& idem_;

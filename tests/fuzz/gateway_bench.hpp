@@ -15,13 +15,13 @@
 #include "gateway/idempotency.hpp"
 #include "gateway/kinesis.hpp"
 #include "gateway/rest_proxy.hpp"
-#include "storage/log.hpp"
+#include "logclient/local_log_client.hpp"
 #include "tests/fuzz/fuzz_util.hpp"
 
 namespace pinpipe::fuzz {
 
 struct gateway_bench {
-  std::unique_ptr<storage::log_store> log = storage::make_memory_log();
+  std::unique_ptr<logclient::local_log_client> log = logclient::make_memory_log_client();
   gateway::gateway_options opt;
   gateway::counters ctr;
   gateway::idempotency_cache idem{opt.idempotency_window_ms, 16};

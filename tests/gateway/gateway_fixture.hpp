@@ -11,6 +11,7 @@
 #include <string>
 
 #include "gateway/gateway.hpp"
+#include "logclient/local_log_client.hpp"
 
 namespace pinpipe::gateway::test {
 
@@ -24,13 +25,13 @@ protected:
   void TearDown() override {
     cli_.reset(); // close the keep-alive connection first, or stop() waits for its timeout
     gw_.reset();
-    if (log_) log_->close();
+    log_.reset(); // closes the log it owns
   }
   void start_gateway(gateway_options opt) {
     cli_.reset();
     gw_.reset();
     storage::log_config cfg;
-    log_ = storage::make_memory_log(cfg);
+    log_ = logclient::make_memory_log_client(cfg);
     storage::topic_config one;
     ASSERT_TRUE(log_->create_topic("t1", one).ok());
     storage::topic_config three;
@@ -73,7 +74,7 @@ protected:
     return cli_->Post("/", h, params.dump(), "application/x-amz-json-1.1");
   }
 
-  std::unique_ptr<storage::log_store> log_;
+  std::unique_ptr<logclient::local_log_client> log_;
   std::unique_ptr<gateway> gw_;
   std::unique_ptr<httplib::Client> cli_;
 };

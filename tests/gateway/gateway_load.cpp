@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "gateway/gateway.hpp"
+#include "logclient/local_log_client.hpp"
 
 int main(int argc, char** argv) {
   using namespace pinpipe;
@@ -57,7 +58,8 @@ int main(int argc, char** argv) {
   auto cst = log->create_topic("0a60b9a8a831.pin", tc);
   if (!cst.ok() && cst.code() != errc::topic_exists) return 1;
   if (opt.threads < connections) opt.threads = connections;
-  gateway::gateway gw(*log, opt);
+  logclient::local_log_client log_client(*log); // the gateway reaches the log through it
+  gateway::gateway gw(log_client, opt);
   if (auto st = gw.start(); !st.ok()) {
     std::fprintf(stderr, "%s\n", st.to_string().c_str());
     return 1;

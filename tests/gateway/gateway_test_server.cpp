@@ -14,6 +14,7 @@
 #include <string>
 
 #include "gateway/gateway.hpp"
+#include "logclient/local_log_client.hpp"
 
 namespace {
 volatile std::sig_atomic_t g_stop = 0;
@@ -90,7 +91,8 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  gateway::gateway gw(*log, opt);
+  logclient::local_log_client log_client(*log); // the gateway reaches the log through it
+  gateway::gateway gw(log_client, opt);
   auto st = gw.start();
   if (!st.ok()) {
     std::cerr << st.to_string() << "\n";
