@@ -5,6 +5,7 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>
 
+#include "actors/durable_committer.hpp"
 #include "actors/type_ids.hpp"
 #include "messages/codec.hpp"
 #include "messages/convert.hpp"
@@ -54,7 +55,7 @@ caf::behavior router(caf::event_based_actor* self, actors::broker_actor broker) 
 
 template <class Req> result<Req> decode(const m::envelope& env, const transport::responder& rsp) {
   auto req = m::decode_payload<Req>(env.payload.data);
-  if (!req) rsp.reply(error_envelope(req.error().code(), req.error().message()));
+  if (!req) rsp.reject(req.error(), std::string{"undecodable "} + m::to_string(env.type));
   return req;
 }
 
@@ -70,6 +71,9 @@ struct fast_path {
   std::shared_ptr<storage::log_store> log;
   std::vector<storage::produce_request> reqs;
   std::vector<storage::produce_callback> cbs;
+  std::vector<storage::produce_request> now_reqs, durable_reqs; // drained()'s scratch
+  std::vector<storage::produce_callback> now_cbs, durable_cbs;
+  std::unique_ptr<durable_committer> committer; // the acks=all sync thread
 
   void produce(const m::envelope& env, transport::responder rsp) {
     auto req = decode<m::produce_request>(env, rsp);
@@ -96,16 +100,30 @@ struct fast_path {
 
   void drained() {
     if (reqs.empty()) return;
-    std::vector<storage::produce_request> r;
-    std::vector<storage::produce_callback> c;
-    r.swap(reqs);
-    c.swap(cbs);
-    // The burst's acks=all requests are fsynced here, on the transport thread, and their
-    // replies go out right after: no hand-off to the flusher and back. Requests arriving
-    // meanwhile queue in ZeroMQ and form the next burst (the next group commit).
-    log->produce_many(std::move(r), std::move(c), storage::commit_on::caller);
-    reqs.reserve(64);
-    cbs.reserve(64);
+    // acks=all requests go to the sync thread (never fsync here: a stalled disk would
+    // stall every request this thread serves); acks 0/1 are appended here and answered
+    // right after the burst.
+    for (size_t i = 0; i < reqs.size(); ++i) {
+      if (reqs[i].required_acks != storage::acks::all) {
+        now_reqs.push_back(std::move(reqs[i]));
+        now_cbs.push_back(std::move(cbs[i]));
+      } else {
+        durable_reqs.push_back(std::move(reqs[i]));
+        durable_cbs.push_back(std::move(cbs[i]));
+      }
+    }
+    reqs.clear();
+    cbs.clear();
+    if (!durable_reqs.empty()) committer->submit(durable_reqs, durable_cbs);
+    if (!now_reqs.empty()) {
+      std::vector<storage::produce_request> r;
+      std::vector<storage::produce_callback> c;
+      r.swap(now_reqs);
+      c.swap(now_cbs);
+      log->produce_many(std::move(r), std::move(c), storage::commit_on::caller);
+      now_reqs.reserve(64);
+      now_cbs.reserve(64);
+    }
   }
 
   void fetch(const m::envelope& env, transport::responder rsp) {
@@ -130,14 +148,16 @@ struct fast_path {
 
 transport::handlers make_request_handler(caf::actor_system& sys, actors::broker_actor broker,
                                          caf::actor* router_out,
-                                         std::shared_ptr<storage::log_store> log) {
+                                         std::shared_ptr<storage::log_store> log,
+                                         int spin_us) {
   auto r = sys.spawn(router, broker);
   if (router_out) *router_out = r;
   std::shared_ptr<fast_path> fp;
   if (log) {
     fp = std::make_shared<fast_path>();
     fp->router = r;
-    fp->log = std::move(log);
+    fp->log = log;
+    fp->committer = std::make_unique<durable_committer>(std::move(log), spin_us);
   }
   transport::handlers h;
   h.on_request = [r, fp](m::envelope env, transport::responder rsp) {
@@ -163,10 +183,11 @@ transport::handlers make_request_handler(caf::actor_system& sys, actors::broker_
     case m::msg_type::fetch_offsets_request:
       return forward<m::fetch_offsets_request>(r, env, rsp);
     default:
-      rsp.reply(error_envelope(errc::invalid_request,
-                               std::string{"this node does not serve message type "} +
-                                   std::to_string(static_cast<int>(env.type)) + " (" +
-                                   m::to_string(env.type) + "); send a log API request"));
+      rsp.reject(status{errc::invalid_request,
+                        std::string{"this node does not serve message type "} +
+                            std::to_string(static_cast<int>(env.type)) + " (" +
+                            m::to_string(env.type) + "); send a log API request"},
+                 "unserved message type");
     }
   };
   if (fp) {

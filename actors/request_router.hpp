@@ -6,9 +6,13 @@
 //    queued before replying) is decoded and collected; after the burst (on_drained) they
 //    go to log_store::produce_many, which writes consecutive non-idempotent requests for
 //    the same partition and acks as one batch (one pwrite, one group-commit fsync) and
-//    gives every requester its own offsets. Replies come from the log's callback: on the
-//    transport thread (acks 0/1, errors) or on the log's flusher thread after the fsync
-//    (acks=all), through the responder's thread-safe outbox.
+//    gives every requester its own offsets. acks 0/1 requests are appended and answered on
+//    the transport thread; the burst's acks=all requests are handed to the node's sync
+//    thread (actors/durable_committer.hpp), which appends them and group-commits them
+//    (one fdatasync per partition) and replies through the responder's thread-safe
+//    outbox. So a hung fsync (a stalled disk) holds only acks=all producers: fetches,
+//    acks 0/1 produces and everything routed to the actors keep being answered.
+//    `spin_us` is how long the sync thread looks for the next hand-off before sleeping.
 //  - fetch: answered from log_store::fetch, the response payload encoded straight from
 //    the log's records; a long-poll fetch (max_wait_ms > 0 and nothing to return yet) goes
 //    to the broker actor, which parks it.
@@ -33,6 +37,7 @@ namespace pinpipe::node {
 /// every request goes through the actors.
 transport::handlers make_request_handler(caf::actor_system& sys, actors::broker_actor broker,
                                          caf::actor* router_out,
-                                         std::shared_ptr<storage::log_store> log);
+                                         std::shared_ptr<storage::log_store> log,
+                                         int spin_us = 250);
 
 } // namespace pinpipe::node

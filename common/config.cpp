@@ -77,6 +77,8 @@ std::vector<field> fields(config& c) {
        &c.gateway.idempotency_window_s},
       {"gateway", "idempotency_keys_per_topic", kind::i64, rule::positive,
        &c.gateway.idempotency_keys_per_topic},
+      {"faults", "allow", kind::boolean, rule::any, &c.faults.allow},
+      {"faults", "block_fsync_file", kind::string, rule::any, &c.faults.block_fsync_file},
       {"console", "listen", kind::string, rule::any, &c.console.listen},
       {"console", "api_keys", kind::string_list, rule::any, &c.console.api_keys},
       {"connector", "flush_size", kind::i64, rule::positive, &c.connector.flush_size},
@@ -285,7 +287,8 @@ std::string known_keys(std::vector<field>& fs, const std::string& section) {
 }
 
 const char* const sections[] = {"node",      "log",       "pipeline", "gateway",
-                                "console",   "connector", "scheduler", "emulator"};
+                                "console",   "connector", "scheduler", "emulator",
+                                "faults"};
 
 bool known_section(const std::string& s) {
   return std::find(std::begin(sections), std::end(sections), s) != std::end(sections);
@@ -298,7 +301,7 @@ status apply_table(config& cfg, const toml::table& root) {
     if (!known_section(sec))
       return config_error("[" + sec +
                           "]: unknown section; known sections: node, log, pipeline, gateway, "
-                          "console, connector, scheduler, emulator");
+                          "console, connector, scheduler, emulator, faults");
     auto tbl = sec_node.as_table();
     if (!tbl)
       return config_error("[" + sec + "]: expected a table ([" + sec + "] header), got " +
@@ -394,6 +397,11 @@ status validate(const config& c) {
     return bad("pipeline", "user_id",
                "expected 12 lowercase hex characters like \"0a60b9a8a831\", got \"" +
                    c.pipeline.user_id + "\"");
+  if (!c.faults.block_fsync_file.empty() && !c.faults.allow)
+    return bad("faults", "block_fsync_file",
+               "is a test hook that stalls every fsync of the log; it is refused unless "
+               "[faults] allow = true (never set that in production), got \"" +
+                   c.faults.block_fsync_file + "\"");
   if (c.node.spin_us > 10000)
     return bad("node", "spin_us",
                "expected 0..10000 microseconds, got " + std::to_string(c.node.spin_us));

@@ -111,6 +111,13 @@ struct emulator_section {
   int64_t key_max = 11000;
 };
 
+/// Test-only fault switches (docs/config.md, "[faults]"): ignored unless allow is true.
+struct faults_section {
+  bool allow = false;
+  /// With allow: while this file exists, every fsync of the log blocks (a stalled disk).
+  std::string block_fsync_file;
+};
+
 struct config {
   node_section node;
   log_section log;
@@ -120,6 +127,7 @@ struct config {
   connector_section connector;
   scheduler_section scheduler;
   emulator_section emulator;
+  faults_section faults;
 };
 
 /// Built-in defaults (what config/pinpipe.toml documents).

@@ -20,6 +20,7 @@
 #include "nodes/command.hpp"
 #include "nodes/console_start.hpp"
 #include "nodes/control_requests.hpp"
+#include "nodes/fault_switch.hpp"
 #include "actors/request_router.hpp"
 #include "nodes/settings_check.hpp"
 #include "storage/file_log.hpp"
@@ -107,6 +108,12 @@ int run_node(const common_options& common, const node_flags& flags) {
   auto store = open_log(*cfg);
   if (!store) return fail(store.error());
   std::shared_ptr<storage::log_store> lg = *store;
+  // [faults]: a test hook (off unless [faults] allow = true); released before close.
+  auto faults = fault_switch::start(cfg->faults);
+  if (!faults) {
+    lg->close();
+    return fail(faults.error());
+  }
 
   // 4. Default topics and streams, if missing.
   if (auto st = actors::ensure_default_topics(*lg, *cfg); !st) {
@@ -124,7 +131,7 @@ int run_node(const common_options& common, const node_flags& flags) {
     bopts.default_partitions = cfg->log.default_partitions;
     auto broker = actors::spawn_broker(sys, lg, bopts);
     caf::actor router;
-    auto handler = node::make_request_handler(sys, broker, &router, lg);
+    auto handler = node::make_request_handler(sys, broker, &router, lg, cfg->node.spin_us);
 
     // 6. The pipeline roles of [node] roles, over the same log (after the broker, before
     //    the transport thread).
@@ -207,6 +214,7 @@ int run_node(const common_options& common, const node_flags& flags) {
     sys.await_all_actors_done();
   }
   // 10. Flush and close the log last: every acknowledged record is on disk.
+  faults->reset();
   lg->close();
   log->info("node {} stopped", cfg->node.id);
   return exit_code;

@@ -12,6 +12,7 @@
 #include "messages/codec.hpp"
 #include "messages/fast_codec.hpp"
 #include "messages/log_api.hpp"
+#include "transport/warn_limiter.hpp"
 #include "transport/zap_handler.hpp"
 
 namespace pinpipe::transport {
@@ -27,6 +28,8 @@ struct outbox {
   bool wake_pending = false;
   bool closed = false;
   std::thread::id owner; // the transport thread: it sends the queue after each burst anyway
+  std::atomic<uint64_t> bad_requests{0};
+  warn_limiter warnings{logging::get("transport")};
 
   void push(std::string identity, std::string bytes) {
     std::lock_guard<std::mutex> lock(mu);
@@ -46,6 +49,16 @@ void responder::reply(messages::envelope env) const {
   if (!box_) return;
   env.correlation_id = correlation_id_;
   box_->push(identity_, messages::encode_envelope(env));
+}
+
+void responder::reject(const status& st, const std::string& kind) const {
+  if (!box_) return;
+  ++box_->bad_requests;
+  box_->warnings.warn(kind, st.to_string());
+  messages::error_response err;
+  err.error = st.code();
+  err.message = st.message();
+  reply(messages::make_envelope(err, 0, "transport"));
 }
 
 void responder::reply_payload(messages::msg_type type, const std::string& payload,
@@ -122,6 +135,14 @@ std::string oversized_message(size_t size, int64_t limit) {
 }
 
 } // namespace
+
+uint64_t server::bad_requests() const {
+  return outbox_->bad_requests.load();
+}
+
+uint64_t server::log_lines_suppressed() const {
+  return outbox_->warnings.suppressed();
+}
 
 std::string exposure_warning(const server_options& opts) {
   if (!opts.curve_secret_key.empty()) return {};
@@ -207,11 +228,16 @@ void server::run(std::promise<status>* started) {
   std::vector<zmq::message_t> frames;
   messages::fast::envelope_view fast_env;
   int last_burst = 0;
+  size_t last_remote_replies = 0; // replies sent in the last round that read no request
   while (!stop_) {
     try {
       // Adaptive spin (server_options::spin_us): only after a burst of one or two.
       int ready = 0;
-      if (last_burst > 0 && last_burst <= 2 && opts_.spin_us > 0) {
+      // Also after sending one or two replies that other threads produced (acks=all from
+      // the sync thread, actor replies) with no request read: their clients send next.
+      const bool spin = (last_burst > 0 && last_burst <= 2) ||
+                        (last_burst == 0 && last_remote_replies > 0 && last_remote_replies <= 2);
+      if (spin && opts_.spin_us > 0) {
         const auto until =
             std::chrono::steady_clock::now() + std::chrono::microseconds(opts_.spin_us);
         while ((ready = zmq::poll(items, n_items, std::chrono::milliseconds(0))) == 0 &&
@@ -234,12 +260,16 @@ void server::run(std::promise<status>* started) {
           break;
         ++received_;
         ++last_burst;
-        if (frames.size() < 2) continue;
+        if (frames.size() < 2) { // no identity frame: nowhere to answer
+          ++outbox_->bad_requests;
+          continue;
+        }
         std::string identity = frames[0].to_string();
         std::string_view body(static_cast<const char*>(frames.back().data()), frames.back().size());
         if (opts_.max_message_bytes > 0 &&
             body.size() > static_cast<size_t>(opts_.max_message_bytes)) {
           ++oversized_;
+          ++outbox_->bad_requests;
           auto msg = oversized_message(body.size(), opts_.max_message_bytes);
           if (auto now = std::chrono::steady_clock::now();
               now - last_oversized_log >= std::chrono::seconds(10)) {
@@ -268,8 +298,7 @@ void server::run(std::promise<status>* started) {
         responder rsp(outbox_, identity,
                       env ? env->correlation_id : messages::peek_correlation_id(body));
         if (!env) {
-          log->warn("bad request: {}", env.error().to_string());
-          rsp.reply(error_envelope(env.error()));
+          rsp.reject(env.error(), "undecodable request frame");
           continue;
         }
         try {
@@ -302,6 +331,7 @@ void server::run(std::promise<status>* started) {
       out.swap(outbox_->queue);
       outbox_->wake_pending = false;
     }
+    last_remote_replies = last_burst == 0 ? out.size() : 0;
     for (auto& [identity, bytes] : out) {
       try {
         router.send(zmq::buffer(identity), zmq::send_flags::sndmore);
@@ -328,7 +358,10 @@ void server::run(std::promise<status>* started) {
   }
   router.close();
   wake_in.close();
-  log->info("transport on {} stopped", bound_endpoint_);
+  outbox_->warnings.flush();
+  log->info("transport on {} stopped: {} requests, {} bad requests, {} bad-request warning "
+            "lines suppressed",
+            bound_endpoint_, received_.load(), bad_requests(), log_lines_suppressed());
 }
 
 } // namespace pinpipe::transport

@@ -7,6 +7,8 @@
 // through an inproc PAIR socket, and the transport thread sends them on the ROUTER with
 // the requester's identity frame. Bytes that do not decode as an envelope (garbage, a
 // newer protocol version) are answered by the transport itself with an error_response.
+// Bad requests are counted (bad_requests()) and logged at most 10 lines/s per kind, with a
+// "suppressed K" summary line (log_lines_suppressed()); the stop line reports both.
 //
 // CURVE: when server_options has a key pair, the socket is a CURVE server and only
 // clients that know the server's public key get through. With curve_check_clients, a ZAP
@@ -64,7 +66,9 @@ struct server_options {
   /// After a burst of one or two requests (a client waiting for each answer), keep
   /// checking for the next request this long before sleeping in poll: such a client then
   /// does not pay a thread wake-up per request. Larger bursts (pipelined load) and idle
-  /// periods never spin. 0 = always sleep.
+  /// periods never spin. The same after a round that only sent one or two replies made
+  /// by other threads (acks=all from the sync thread): their clients are about to send
+  /// the next request. 0 = always sleep.
   int spin_us = 250;
 };
 
@@ -93,6 +97,10 @@ public:
   /// Sends back an envelope of `type` around an already encoded payload (one encode less).
   void reply_payload(messages::msg_type type, const std::string& payload,
                      const std::string& source) const;
+  /// Answers a bad request (undecodable, unknown type, invalid) with an error_response
+  /// carrying `st`, counts it in server::bad_requests() and logs it as a warning of `kind`,
+  /// rate limited (transport/warn_limiter.hpp): a flood of garbage cannot flood the log.
+  void reject(const status& st, const std::string& kind) const;
   uint64_t correlation_id() const { return correlation_id_; }
 
 private:
@@ -137,6 +145,11 @@ public:
   uint64_t oversized_frames() const { return oversized_.load(); }
   /// Clients the CURVE allowlist refused (handshakes, so a retrying client counts often).
   uint64_t refused_clients() const { return refused_.load(); }
+  /// Bad requests: frames without an envelope that decodes, oversized frames, and every
+  /// request a handler answered with responder::reject (undecodable payload, unknown type).
+  uint64_t bad_requests() const;
+  /// Bad-request warnings the rate limit kept out of the log (10 lines/s per kind).
+  uint64_t log_lines_suppressed() const;
 
 private:
   void run(std::promise<status>* started);
