@@ -7,6 +7,7 @@
 #include <poll.h>
 
 #include <regex>
+#include <thread>
 
 #include "tests/cli/cli_helpers.hpp"
 
@@ -242,6 +243,52 @@ TEST_F(FirstHour, ARecreatedPipelineTopicStartsOverInTheLake) {
   const auto log = node.stderr_text();
   EXPECT_NE(log.find("was deleted and recreated"), std::string::npos) << log;
   EXPECT_EQ(log.find("offset_out_of_range"), std::string::npos) << log;
+}
+
+TEST_F(FirstHour, ARecreatedStreamStartsOverInTheStreamTable) {
+  const auto cfg = config("\"broker\", \"cleaner\", \"sink\"");
+  cli_node node;
+  ASSERT_TRUE(node.start(cfg, data(), false)) << node.stderr_text();
+  const std::string stream = "streaming-" + cli_uid + "-user";
+  auto users = [](int from, int to) {
+    std::string lines;
+    for (int i = from; i < to; ++i)
+      lines += "{\"ind\": " + std::to_string(i) +
+               ", \"first_name\": \"Ann\", \"last_name\": \"Lee\", \"age\": 20, "
+               "\"date_joined\": \"2015-10-24 11:23:51\"}\n";
+    return lines;
+  };
+  // Rows of the stream table, of every incarnation, once the sink has them (bounded wait).
+  auto rows_when = [&](int want) {
+    std::string out;
+    for (int i = 0; i < 100; ++i) {
+      auto q = run_for({"-c", cfg, "query", "--data-dir", data(), "--sql",
+                        "SELECT count(*) FROM \"" + cli_uid + "_user_table\""});
+      out = q.out + q.err;
+      if (out.find(std::to_string(want)) != std::string::npos) return want;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ADD_FAILURE() << "the stream table never had " << want << " rows; last answer: " << out;
+    return -1;
+  };
+  auto p = run_cli({"produce", stream, "--acks", "all", "-b", node.endpoint()}, users(0, 5));
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  ASSERT_EQ(rows_when(5), 5);
+
+  // Delete and recreate the stream on the running node, then write 3 records to it (fewer
+  // than the old position: the old reader got offset_out_of_range and stalled).
+  ASSERT_EQ(run_for({"topics", "delete", stream, "-b", node.endpoint()}).exit_code, 0);
+  ASSERT_EQ(run_for({"topics", "create", stream, "--stream", "-b", node.endpoint()}).exit_code, 0);
+  p = run_cli({"produce", stream, "--acks", "all", "-b", node.endpoint()}, users(100, 103));
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  EXPECT_EQ(rows_when(8), 8) << "the old 5 rows stay, the new stream's 3 are added";
+  auto q = run_for({"-c", cfg, "query", "--data-dir", data(), "--sql",
+                    "SELECT count(DISTINCT _incarnation) || ':' || min(_offset) FROM \"" + cli_uid +
+                        "_user_table\" WHERE ind >= 100"});
+  EXPECT_NE(q.out.find("1:0"), std::string::npos) << q.out << q.err;
+  const auto log = node.stderr_text();
+  EXPECT_NE(log.find("stream " + stream + " was deleted and recreated"), std::string::npos) << log;
+  EXPECT_NE(log.find("starting it over from offset 0"), std::string::npos) << log;
 }
 
 } // namespace
