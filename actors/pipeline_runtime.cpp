@@ -14,6 +14,7 @@
 #include "actors/stream_reader_actor.hpp"
 #include "common/logging.hpp"
 #include "common/topic_names.hpp"
+#include "logclient/local_log_client.hpp"
 #include "pipeline/emulator/http_sender.hpp"
 #include "pipeline/emulator/log_sender.hpp"
 #include "pipeline/warehouse/warehouse.hpp"
@@ -24,6 +25,7 @@ namespace pinpipe::actors {
 
 struct pipeline_runtime::impl {
   storage::log_store& log;
+  logclient::local_log_client client; // how the pipeline actors reach the log
   runtime_options opt;
   data_paths paths;
   caf::actor_system* sys;
@@ -37,7 +39,7 @@ struct pipeline_runtime::impl {
   std::shared_ptr<spdlog::logger> logger = logging::get("node");
 
   impl(caf::actor_system& s, storage::log_store& l, runtime_options o)
-      : log(l), opt(std::move(o)), sys(&s) {
+      : log(l), client(l), opt(std::move(o)), sys(&s) {
     paths = data_paths::of(opt.data_dir, opt.cfg);
   }
 
@@ -196,7 +198,7 @@ status pipeline_runtime::start_emulators(const emulate_options& e) {
       if (!s) return s.error();
       sender = std::move(*s);
     } else if (e.transport == "direct") {
-      sender = std::make_shared<emulator::log_sender>(im.log);
+      sender = std::make_shared<emulator::log_sender>(im.client);
     } else {
       return status{errc::invalid_argument,
                     "unknown transport '" + e.transport + "' (use direct or http)"};

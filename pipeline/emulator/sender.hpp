@@ -1,7 +1,7 @@
 // Where emulator events go: the event_sender interface and the naming rules of PIPELINE §2.
 // Batch mode sends to Kafka-style topics `<uid>.pin|geo|user`; stream mode to Kinesis-style
 // streams `streaming-<uid>-pin|geo|user`. Implementations: log_sender (straight into a
-// storage::log_store) and http_sender (over HTTP, byte-compatible with the course scripts).
+// logclient::log_client) and http_sender (over HTTP, byte-compatible with the course scripts).
 //
 // Stream records carry a partition key (Kinesis PartitionKey): the record's row key as a
 // decimal string (the `index` / `ind` field of the value), or "partition-1" (the course

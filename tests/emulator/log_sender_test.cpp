@@ -10,7 +10,7 @@
 
 #include "pipeline/emulator/emulator.hpp"
 #include "pipeline/emulator/kinesis_hash.hpp"
-#include "storage/log.hpp"
+#include "logclient/local_log_client.hpp"
 #include "tests/emulator/fixture.hpp"
 
 using namespace pinpipe;
@@ -21,7 +21,7 @@ namespace {
 
 const std::string uid = "0a60b9a8a831";
 
-void create_destinations(storage::log_store& log, mode m, int32_t partitions) {
+void create_destinations(logclient::log_client& log, mode m, int32_t partitions) {
   for (table t : {table::pin, table::geo, table::user}) {
     storage::topic_config cfg;
     cfg.partitions = partitions;
@@ -30,7 +30,7 @@ void create_destinations(storage::log_store& log, mode m, int32_t partitions) {
   }
 }
 
-std::vector<storage::stored_record> all_records(storage::log_store& log, const std::string& topic,
+std::vector<storage::stored_record> all_records(logclient::log_client& log, const std::string& topic,
                                                 int32_t p) {
   std::vector<storage::stored_record> out;
   offset_t from{0};
@@ -66,7 +66,7 @@ emulator_options fast_options(mode m, const std::string& manifest, int64_t event
 TEST(LogSender, BatchEventsLandInUidTopicsAndTheManifestMatchesTheLog) {
   temp_dir dir;
   auto src = make_source(dir, 300);
-  auto log = storage::make_memory_log();
+  auto log = logclient::make_memory_log_client();
   create_destinations(*log, mode::batch, 1);
   log_sender sender(*log);
   pinpipe::emulator::emulator em(*src, sender,
@@ -100,7 +100,7 @@ TEST(LogSender, BatchEventsLandInUidTopicsAndTheManifestMatchesTheLog) {
 TEST(LogSender, StreamRecordsGoToTheMd5ShardOfTheirRowKey) {
   temp_dir dir;
   auto src = make_source(dir, 300);
-  auto log = storage::make_memory_log();
+  auto log = logclient::make_memory_log_client();
   create_destinations(*log, mode::stream, 5);
   log_sender sender(*log);
   pinpipe::emulator::emulator em(*src, sender, fast_options(mode::stream, dir.file("m.csv"), 200));
@@ -129,7 +129,7 @@ TEST(LogSender, StreamRecordsGoToTheMd5ShardOfTheirRowKey) {
 }
 
 TEST(LogSender, SeveralValuesInOneSendKeepTheirOrderAcrossPartitions) {
-  auto log = storage::make_memory_log();
+  auto log = logclient::make_memory_log_client();
   create_destinations(*log, mode::stream, 5);
   log_sender sender(*log);
   std::vector<std::string> values;
@@ -147,7 +147,7 @@ TEST(LogSender, SeveralValuesInOneSendKeepTheirOrderAcrossPartitions) {
 }
 
 TEST(LogSender, UnknownTopicIsAnErrorThatSaysHowToCreateIt) {
-  auto log = storage::make_memory_log();
+  auto log = logclient::make_memory_log_client();
   log_sender sender(*log);
   auto r = sender.send("nope.pin", mode::batch, {"{\"index\":1}"});
   ASSERT_FALSE(r.ok());

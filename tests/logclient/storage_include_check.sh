@@ -21,12 +21,10 @@ messages/convert.hpp
 messages/fast_codec.hpp
 nodes/cmd_simulate.cpp
 nodes/fault_switch.cpp
-pipeline/emulator/log_sender.hpp
 pipeline/lake/connector.cpp
 pipeline/paths.hpp
 tests/actors/pipeline_util.hpp
 tests/console/console_api_test.cpp
-tests/emulator/log_sender_test.cpp
 tests/lake/lake_crash_helper.cpp
 tests/lake/lake_crash_test.cpp
 tests/lake/lake_test_util.hpp
