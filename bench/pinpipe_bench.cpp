@@ -1,8 +1,8 @@
 // pinpipe_bench: the log through a real node process, over ZeroMQ with the transport client.
 // It starts its OWN `pinpipe node` ($PINPIPE_BIN, or the pinpipe binary of this build tree)
 // with a temp data dir and config and a free 127.0.0.1 port, waits for "serving on", drives
-// it, and stops it by pid at the end (bench/node_process.hpp). With --port it uses a running
-// node instead.
+// it, and stops it by pid at the end (tests/node/node_process.hpp, shared with the tests).
+// With --port it uses a running node instead.
 //
 // Modes (the first two are the pinpipe side of bench/run-suite.sh, docs/benchmarks.md):
 //   --mode throughput  `--window` (256) records outstanding, one record per request (or
@@ -43,7 +43,7 @@
 #include <malloc.h>
 
 #include "bench/bench_util.hpp"
-#include "bench/node_process.hpp"
+#include "tests/node/node_process.hpp"
 #include "bench/peers/bench_common.hpp"
 #include "messages/codec.hpp"
 #include "messages/fast_codec.hpp"
@@ -362,7 +362,7 @@ result<readback_run> read_back(transport::client& c, const std::string& topic, u
 // --- the suite's run ---------------------------------------------------------------------------
 
 int suite_run(const bench::options& o, const extra_flags& x, const std::string& endpoint,
-              bench::node_process* node) {
+              test::node_process* node) {
   const bool durable = o.tier == "durable";
   const int8_t acks = durable ? -1 : 1;
   auto c = connect(endpoint, "pinpipe_bench");
@@ -400,7 +400,7 @@ int suite_run(const bench::options& o, const extra_flags& x, const std::string& 
     res.secs = run->secs;
     res.latency = bench::summarize_ns(std::move(run->latencies_ns));
   }
-  const bench::rss_info under_load = node ? node->rss() : bench::rss_info{};
+  const test::rss_info under_load = node ? node->rss() : test::rss_info{};
   auto rb = read_back(**c, topic, res.records, o);
   if (!rb) return fail("read-back: " + rb.error().to_string());
   res.readback_records = rb->records;
@@ -428,7 +428,7 @@ struct matrix_case {
   int batch;
 };
 
-int matrix_run(const extra_flags& x, const std::string& endpoint, bench::node_process* node) {
+int matrix_run(const extra_flags& x, const std::string& endpoint, test::node_process* node) {
   const double secs = x.quick ? std::min(x.case_seconds, 0.5) : x.case_seconds;
   std::printf("| acks | connections | batch | records/s | MB/s | ack p50 us | ack p99 us | "
               "ack p99.9 us | check | load |\n|---|--:|--:|--:|--:|--:|--:|--:|---|---|\n");
@@ -534,12 +534,12 @@ int restart_run(const extra_flags& x, const std::string& work_dir) {
                         {{"skipped", "low-disk"}, {"free_gib", bench::num(free_gib)}});
     return 0;
   }
-  bench::node_settings ns;
+  test::node_settings ns;
   ns.work_dir = work_dir;
   ns.flush_max_delay_us = x.flush_delay_us;
   ns.node_lines = x.node_lines;
   ns.log_lines = x.log_lines;
-  bench::node_process node(ns);
+  test::node_process node(ns);
   if (auto st = node.start(); !st) return fail(st.to_string());
   auto c = connect(node.endpoint(), "restart-writer");
   if (!c) return fail(c.error().to_string());
@@ -603,17 +603,17 @@ int main(int argc, char** argv) {
   bench::temp_dir work("pinpipe-bench");
   if (x.restart_gib > 0) return restart_run(x, work.path());
 
-  std::unique_ptr<bench::node_process> node;
+  std::unique_ptr<test::node_process> node;
   std::string endpoint;
   if (o.port != 0) {
     endpoint = "tcp://" + o.host + ":" + std::to_string(o.port);
   } else {
-    bench::node_settings ns;
+    test::node_settings ns;
     ns.work_dir = work.path();
     ns.flush_max_delay_us = x.flush_delay_us;
     ns.node_lines = x.node_lines;
     ns.log_lines = x.log_lines;
-    node = std::make_unique<bench::node_process>(ns);
+    node = std::make_unique<test::node_process>(ns);
     if (auto st = node->start(); !st) return fail(st.to_string());
     std::this_thread::sleep_for(std::chrono::milliseconds(200)); // let it settle for idle RSS
     const auto idle = node->rss();

@@ -1,6 +1,13 @@
-// Test helpers that run real processes: a temp dir, a `pinpipe node` child process
-// (stdout piped to read its ready line, stderr to a file), and running a CLI command to
-// completion with its output. Only processes started here are signalled, by pid.
+// The one helper that runs real processes, for the tests and the benchmarks (pinpipe_bench
+// includes it too): a temp dir, running a CLI command to completion with its output, and a
+// `pinpipe node` child process (stdout piped to read its ready line
+//   "pinpipe node <id> serving on <endpoint> (data <dir>)",
+// stderr to a file). A node starts either from command-line flags (start(data_dir, extra):
+// the tests) or from a TOML config it writes (node_process(node_settings) + start(timeout):
+// the benchmarks). It records the time from fork to the ready line and reads the child's RSS
+// from /proc. Only processes started here are signalled, by pid.
+//
+// Threading: one thread owns a node_process. Header-only (POSIX).
 #pragma once
 
 #include <fcntl.h>
@@ -15,15 +22,43 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include "common/status.hpp"
 
 namespace pinpipe::test {
 
-/// The pinpipe binary: $PINPIPE_BIN, else the build tree's nodes/pinpipe.
+/// The pinpipe binary: $PINPIPE_BIN, else `pinpipe` next to this program, else the build
+/// tree's nodes/pinpipe (tests live in <build>/tests/<dir>/, benchmarks in <build>/bench/).
 inline std::string pinpipe_bin() {
-  if (const char* b = std::getenv("PINPIPE_BIN"); b && std::filesystem::exists(b)) return b;
-  auto self = std::filesystem::read_symlink("/proc/self/exe");
+  namespace fs = std::filesystem;
+  if (const char* b = std::getenv("PINPIPE_BIN"); b && *b && fs::exists(b)) return b;
+  std::error_code ec;
+  auto self = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return "pinpipe";
+  for (auto cand : {self.parent_path() / "pinpipe", self.parent_path() / ".." / "nodes" / "pinpipe",
+                    self.parent_path() / ".." / ".." / "nodes" / "pinpipe"})
+    if (fs::exists(cand, ec)) return cand.lexically_normal().string();
   return (self.parent_path() / ".." / ".." / "nodes" / "pinpipe").lexically_normal().string();
+}
+
+/// Resident set size figures of a process, in MiB (0 when unreadable).
+struct rss_info {
+  double rss_mb = 0;  ///< VmRSS: now
+  double peak_mb = 0; ///< VmHWM: the high-water mark since start
+};
+
+inline rss_info read_rss(pid_t pid) {
+  rss_info r;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    auto kb = [&] { return std::strtod(line.c_str() + line.find(':') + 1, nullptr) / 1024.0; };
+    if (line.rfind("VmRSS:", 0) == 0) r.rss_mb = kb();
+    if (line.rfind("VmHWM:", 0) == 0) r.peak_mb = kb();
+  }
+  return r;
 }
 
 /// A directory under /tmp removed (recursively) on destruction.
@@ -130,10 +165,30 @@ inline int stop_child(pid_t& pid, int out_fd, int sig) {
   return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-/// A `pinpipe node` child process on an ephemeral port.
+/// A node started from a config file (the benchmarks): node_process(node_settings).
+struct node_settings {
+  std::string binary;   ///< empty = pinpipe_bin()
+  std::string work_dir; ///< holds node.toml, node-N.err and data/ (caller removes it)
+  std::string log_level = "warn";
+  int32_t flush_max_delay_us = 0;
+  int64_t segment_bytes = 128LL << 20;
+  /// Extra config lines, "key = value", written into the [node] and [log] sections.
+  std::vector<std::string> node_lines, log_lines;
+};
+
+/// A `pinpipe node` child process on an ephemeral port (tcp://127.0.0.1:0).
 class node_process {
 public:
-  /// Starts the node and waits (up to 20 s) for its ready line. extra: more arguments.
+  node_process() = default;
+  explicit node_process(node_settings s) : s_(std::move(s)), from_config_(true) {}
+  node_process(const node_process&) = delete;
+  node_process& operator=(const node_process&) = delete;
+  ~node_process() {
+    if (pid_ > 0) stop(SIGKILL);
+  }
+
+  /// Starts the node with command-line flags and waits (up to 20 s) for its ready line.
+  /// extra: more arguments. The stderr file lies beside the data dir.
   bool start(const std::string& data_dir, const std::vector<std::string>& extra = {}) {
     // Beside the data dir (which may not exist yet), so it survives restarts.
     auto parent = std::filesystem::path(data_dir).lexically_normal().parent_path();
@@ -141,42 +196,124 @@ public:
     std::vector<std::string> argv{pinpipe_bin(), "node",     "--data-dir",
                                   data_dir,      "--listen", "tcp://127.0.0.1:0"};
     argv.insert(argv.end(), extra.begin(), extra.end());
+    return launch(argv, 20).ok();
+  }
+
+  /// Starts a node_process(node_settings): writes the config (first start only) and starts
+  /// the node; returns once it printed its ready line (or fails after `timeout_s`, with the
+  /// end of its stderr in the message).
+  status start(double timeout_s = 30) {
+    namespace fs = std::filesystem;
+    if (!from_config_)
+      return {errc::invalid_argument, "node_process: start(timeout) needs node_settings"};
+    if (pid_ > 0) return {errc::invalid_argument, "node already running"};
+    if (s_.binary.empty()) s_.binary = pinpipe_bin();
+    if (!fs::exists(s_.binary))
+      return {errc::not_found, "pinpipe binary not found at " + s_.binary +
+                                   " (build the `pinpipe` target or set PINPIPE_BIN)"};
+    const std::string cfg_path = s_.work_dir + "/node.toml";
+    if (!fs::exists(cfg_path)) {
+      std::ofstream cfg(cfg_path);
+      cfg << "[node]\nlisten = \"tcp://127.0.0.1:0\"\ndata_dir = \"" << s_.work_dir
+          << "/data\"\nlog_level = \"" << s_.log_level << "\"\n";
+      for (const auto& l : s_.node_lines)
+        cfg << l << "\n";
+      cfg << "\n[log]\nflush_max_delay_us = " << s_.flush_max_delay_us
+          << "\nsegment_bytes = " << s_.segment_bytes << "\n";
+      for (const auto& l : s_.log_lines)
+        cfg << l << "\n";
+      if (!cfg) return {errc::io_error, "cannot write " + cfg_path};
+    }
+    stderr_path_ = s_.work_dir + "/node-" + std::to_string(++starts_) + ".err";
+    return launch({s_.binary, "node", "--config", cfg_path}, timeout_s);
+  }
+
+  /// Sends `sig`, waits up to `timeout_s` (then SIGKILL) and reaps the process; returns its
+  /// exit status (128+sig when killed), -1 when none runs.
+  int stop(int sig = SIGTERM, double timeout_s = 20) {
+    if (pid_ <= 0) return -1;
+    ::kill(pid_, sig);
+    const auto t0 = std::chrono::steady_clock::now();
+    int st = 0;
+    while (::waitpid(pid_, &st, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() - t0 > std::chrono::duration<double>(timeout_s)) {
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, &st, 0);
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    pid_ = -1;
+    if (out_fd_ >= 0) ::close(out_fd_);
+    out_fd_ = -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  }
+  /// SIGKILL now (a crash), reaps the child.
+  void kill9() { stop(SIGKILL); }
+
+  const std::string& endpoint() const { return endpoint_; }
+  const std::string& ready_line() const { return ready_line_; }
+  std::string stderr_text() const { return read_file(stderr_path_); }
+  std::string stderr_tail(std::size_t bytes = 600) const {
+    std::string s = stderr_text();
+    return s.size() > bytes ? s.substr(s.size() - bytes) : s;
+  }
+  pid_t pid() const { return pid_; }
+  /// Milliseconds from fork() to the ready line of the last start.
+  double start_ms() const { return start_ms_; }
+  rss_info rss() const { return pid_ > 0 ? read_rss(pid_) : rss_info{}; }
+  const std::string& binary() const { return s_.binary; }
+
+private:
+  /// Spawns `argv` (stderr to stderr_path_) and waits for the ready line.
+  status launch(const std::vector<std::string>& argv, double timeout_s) {
+    if (pid_ > 0) return {errc::invalid_argument, "node already running"};
+    const auto t0 = std::chrono::steady_clock::now();
     pid_ = spawn(argv, &out_fd_, stderr_path_);
-    if (pid_ <= 0) return false;
+    if (pid_ <= 0) {
+      pid_ = -1;
+      return {errc::io_error, "cannot start " + argv[0] + " (pipe or fork failed)"};
+    }
     std::string line;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (std::chrono::steady_clock::now() < deadline) {
+    bool exited = false;
+    while (std::chrono::steady_clock::now() - t0 < std::chrono::duration<double>(timeout_s)) {
       pollfd p{out_fd_, POLLIN, 0};
-      if (poll(&p, 1, 100) <= 0) continue;
+      if (::poll(&p, 1, 20) <= 0) continue;
       char c;
-      if (read(out_fd_, &c, 1) != 1) return false; // exited before becoming ready
+      if (::read(out_fd_, &c, 1) != 1) { // exited before becoming ready
+        exited = true;
+        break;
+      }
       if (c != '\n') {
         line += c;
         continue;
       }
-      ready_line_ = line;
       auto at = line.find(" serving on ");
       auto end = line.find(" (data ");
-      if (at == std::string::npos || end == std::string::npos) return false;
+      if (at == std::string::npos || end == std::string::npos) {
+        line.clear(); // a line before the ready line
+        continue;
+      }
+      ready_line_ = line;
       endpoint_ = line.substr(at + 12, end - at - 12);
-      return true;
+      start_ms_ =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      return {};
     }
-    return false;
+    std::string tail = stderr_tail();
+    stop(SIGKILL);
+    if (exited)
+      return {errc::unavailable, "the node exited before it was ready; its stderr: " + tail};
+    return {errc::unavailable, "the node did not print its ready line within " +
+                                   std::to_string(timeout_s) + " s; its stderr: " + tail};
   }
-  /// Sends `sig` and reaps the process; returns its exit status (128+sig when killed).
-  int stop(int sig = SIGTERM) { return stop_child(pid_, out_fd_, sig); }
-  ~node_process() {
-    if (pid_ > 0) stop(SIGKILL);
-  }
-  const std::string& endpoint() const { return endpoint_; }
-  const std::string& ready_line() const { return ready_line_; }
-  std::string stderr_text() const { return read_file(stderr_path_); }
-  pid_t pid() const { return pid_; }
 
-private:
+  node_settings s_;
+  bool from_config_ = false;
   pid_t pid_ = -1;
   int out_fd_ = -1;
   int starts_ = 0;
+  double start_ms_ = 0;
   std::string endpoint_;
   std::string ready_line_;
   std::string stderr_path_;
