@@ -52,11 +52,13 @@ void pack_message(string_packer& pk, const raft::message& m) {
   pk.pack(m.prev_last.value);
   pk.pack(m.prev_term.value);
   pk.pack_array(static_cast<uint32_t>(m.entries.size()));
-  for (const auto& e : m.entries) pack_entry(pk, e);
+  for (const auto& e : m.entries)
+    pack_entry(pk, e);
   pk.pack(m.commit.value);
   pk.pack(m.reset);
   pk.pack_array(static_cast<uint32_t>(m.producers.size()));
-  for (const auto& p : m.producers) pack_producer(pk, p);
+  for (const auto& p : m.producers)
+    pack_producer(pk, p);
   pk.pack(m.reject);
   pk.pack(m.match.value);
   pk.pack(m.rejected_prev.value);
@@ -193,11 +195,13 @@ raft::message read_message(const msgpack::object& o, decode_context& ctx) {
   f.get(6, m.prev_term);
   auto [eptr, en] = f.array(7, "entries");
   m.entries.reserve(en);
-  for (uint32_t i = 0; i < en; ++i) m.entries.push_back(read_entry(eptr[i], ctx));
+  for (uint32_t i = 0; i < en; ++i)
+    m.entries.push_back(read_entry(eptr[i], ctx));
   f.get(8, m.commit);
   f.get(9, m.reset);
   auto [pptr, pn] = f.array(10, "producers");
-  for (uint32_t i = 0; i < pn; ++i) m.producers.push_back(read_producer(pptr[i], ctx));
+  for (uint32_t i = 0; i < pn; ++i)
+    m.producers.push_back(read_producer(pptr[i], ctx));
   f.get(11, m.reject);
   f.get(12, m.match);
   f.get(13, m.rejected_prev);
@@ -227,13 +231,12 @@ std::vector<heartbeat_item> read_items(const fields& f, uint32_t i, const char* 
 
 /// Runs `read` over exactly one MessagePack object; maps a newer version to
 /// unsupported_version and everything else that fails to malformed_message.
-template <class T, class Read> result<T> decode(std::string_view bytes, const char* what,
-                                                Read&& read) {
+template <class T, class Read>
+result<T> decode(std::string_view bytes, const char* what, Read&& read) {
   decode_context ctx;
   T out;
-  auto st = detail::unpack_and_convert(bytes, what, [&](const msgpack::object& o) {
-    out = read(o, ctx);
-  });
+  auto st = detail::unpack_and_convert(bytes, what,
+                                       [&](const msgpack::object& o) { out = read(o, ctx); });
   if (ctx.future_version != 0)
     return status{errc::unsupported_version,
                   std::string{what} + ": " + ctx.future_what + " has version " +
@@ -339,8 +342,10 @@ std::vector<std::pair<raft_group_id, raft::message>> split_heartbeats(const hear
     if (type == raft::msg_type::heartbeat) m.commit = it.commit;
     out.emplace_back(it.group, std::move(m));
   };
-  for (const auto& it : b.beats) add(it, raft::msg_type::heartbeat);
-  for (const auto& it : b.replies) add(it, raft::msg_type::heartbeat_response);
+  for (const auto& it : b.beats)
+    add(it, raft::msg_type::heartbeat);
+  for (const auto& it : b.replies)
+    add(it, raft::msg_type::heartbeat_response);
   return out;
 }
 

@@ -43,8 +43,8 @@ struct peer_message {
   raft_group_id group = 0;
   raft::message message;
   friend bool operator==(const peer_message& a, const peer_message& b) {
-    return a.version == b.version && a.cluster == b.cluster && a.from == b.from &&
-           a.to == b.to && a.group == b.group && a.message == b.message;
+    return a.version == b.version && a.cluster == b.cluster && a.from == b.from && a.to == b.to &&
+           a.group == b.group && a.message == b.message;
   }
 };
 
@@ -56,8 +56,7 @@ struct heartbeat_item {
   term_t term{0};
   offset_t commit = raft::no_offset;
   friend bool operator==(const heartbeat_item& a, const heartbeat_item& b) {
-    return a.version == b.version && a.group == b.group && a.term == b.term &&
-           a.commit == b.commit;
+    return a.version == b.version && a.group == b.group && a.term == b.term && a.commit == b.commit;
   }
 };
 
@@ -72,8 +71,8 @@ struct heartbeat_batch {
   std::vector<heartbeat_item> beats;
   std::vector<heartbeat_item> replies;
   friend bool operator==(const heartbeat_batch& a, const heartbeat_batch& b) {
-    return a.version == b.version && a.cluster == b.cluster && a.from == b.from &&
-           a.to == b.to && a.seq == b.seq && a.beats == b.beats && a.replies == b.replies;
+    return a.version == b.version && a.cluster == b.cluster && a.from == b.from && a.to == b.to &&
+           a.seq == b.seq && a.beats == b.beats && a.replies == b.replies;
   }
 };
 

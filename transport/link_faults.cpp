@@ -51,10 +51,9 @@ link_faults::verdict link_faults::decide(clock::time_point now, bool heartbeat_f
   std::mt19937_64& rng = heartbeat_frame ? hb_rng_ : rng_;
   std::uniform_real_distribution<double> coin(0.0, 1.0);
   // Draw every coin for every frame, so one setting does not shift the others' decisions.
-  const double d_drop = coin(rng), d_dup = coin(rng), d_delay = coin(rng),
-               d_reorder = coin(rng);
-  const int delay_ms = std::uniform_int_distribution<int>(cfg_.delay_min_ms,
-                                                          cfg_.delay_max_ms)(rng);
+  const double d_drop = coin(rng), d_dup = coin(rng), d_delay = coin(rng), d_reorder = coin(rng);
+  const int delay_ms =
+      std::uniform_int_distribution<int>(cfg_.delay_min_ms, cfg_.delay_max_ms)(rng);
   const int reorder_ms = std::uniform_int_distribution<int>(1, cfg_.reorder_window_ms)(rng);
   if (d_drop < cfg_.drop) {
     v.dropped = true;

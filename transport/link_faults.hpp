@@ -23,8 +23,8 @@ struct fault_config {
   double delay = 0;     ///< probability that a frame is held for [delay_min_ms, delay_max_ms]
   int delay_min_ms = 10;
   int delay_max_ms = 100;
-  double reorder = 0;   ///< probability that a frame is held up to reorder_window_ms (later
-                        ///< frames overtake it)
+  double reorder = 0; ///< probability that a frame is held up to reorder_window_ms (later
+                      ///< frames overtake it)
   int reorder_window_ms = 20;
   bool cut_outbound = false; ///< nothing we send to the peer leaves
   bool cut_inbound = false;  ///< everything the peer sends us is discarded on arrival

@@ -52,8 +52,8 @@ void peer_link::open_socket(clock::time_point now) {
     sock->connect(peer_.endpoint);
   } catch (const zmq::error_t& e) {
     // The config was validated, so this is unexpected: retry after the backoff.
-    log->error("node link to node {} at {}: cannot open a socket: {}", peer_.id.value, peer_.endpoint,
-               e.what());
+    log->error("node link to node {} at {}: cannot open a socket: {}", peer_.id.value,
+               peer_.endpoint, e.what());
     reopen_at_ = now + std::chrono::milliseconds(backoff_ms_);
     return;
   }
@@ -87,8 +87,8 @@ void peer_link::drain_input() {
   zmq::message_t m;
   try {
     while (sock_->recv(m, zmq::recv_flags::dontwait)) {
-      auto env = messages::decode_envelope(
-          std::string_view(static_cast<const char*>(m.data()), m.size()));
+      auto env =
+          messages::decode_envelope(std::string_view(static_cast<const char*>(m.data()), m.size()));
       if (env && env->type == messages::msg_type::error_response) {
         auto err = messages::decode_payload<messages::error_response>(env->payload.data);
         if (err)
@@ -113,8 +113,7 @@ void peer_link::set_faults(const fault_config& c) {
   faults_.set(c, (uint64_t(uint32_t(s_.self.value)) << 32) | uint32_t(peer_.id.value));
 }
 
-void peer_link::send(messages::raft_group_id group, const raft::message& m,
-                     clock::time_point now) {
+void peer_link::send(messages::raft_group_id group, const raft::message& m, clock::time_point now) {
   if (messages::is_heartbeat(m)) {
     messages::add_heartbeat(pending_, group, m);
     return;
@@ -185,8 +184,7 @@ void peer_link::flush_heartbeats(clock::time_point now) {
 void peer_link::tick(clock::time_point now) {
   auto log = logging::get("transport");
   const int64_t heard = last_heard_ns_.load();
-  const bool alive =
-      heard != 0 && ns_of(now) - heard <= int64_t(s_.peer_timeout_ms) * 1000000;
+  const bool alive = heard != 0 && ns_of(now) - heard <= int64_t(s_.peer_timeout_ms) * 1000000;
   if (alive && !up_) {
     up_ = true;
     ++c_.came_up;

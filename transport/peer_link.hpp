@@ -64,8 +64,8 @@ struct link_settings {
 struct link_stats {
   bool up = false;
   int backoff_ms = 0;
-  uint64_t frames_sent = 0;          ///< frames handed to ZeroMQ (copies included)
-  uint64_t messages_sent = 0;        ///< raft messages (not heartbeats) given to the link
+  uint64_t frames_sent = 0;   ///< frames handed to ZeroMQ (copies included)
+  uint64_t messages_sent = 0; ///< raft messages (not heartbeats) given to the link
   uint64_t heartbeat_frames_sent = 0;
   uint64_t heartbeat_items_sent = 0; ///< group heartbeats and answers inside those frames
   uint64_t frames_received = 0;      ///< accepted frames from the peer
@@ -119,7 +119,7 @@ private:
   void close_socket();
   void retire_socket(clock::time_point now);
   void emit(std::string frame, clock::time_point now, bool heartbeat_frame); ///< via faults
-  void transmit(const std::string& frame);             ///< onto the socket
+  void transmit(const std::string& frame);                                   ///< onto the socket
   void flush_heartbeats(clock::time_point now);
 
   zmq::context_t& ctx_;
@@ -146,9 +146,8 @@ private:
     std::atomic<uint64_t> frames_sent{0}, messages_sent{0}, heartbeat_frames_sent{0},
         heartbeat_items_sent{0}, frames_received{0}, messages_received{0},
         heartbeat_frames_received{0}, unreachable_drops{0}, fault_dropped{0},
-        fault_dropped_heartbeats{0},
-        fault_duplicated{0}, fault_delayed{0}, fault_reordered{0}, fault_cut_outbound{0},
-        fault_cut_inbound{0}, went_down{0}, came_up{0}, reconnects{0};
+        fault_dropped_heartbeats{0}, fault_duplicated{0}, fault_delayed{0}, fault_reordered{0},
+        fault_cut_outbound{0}, fault_cut_inbound{0}, went_down{0}, came_up{0}, reconnects{0};
   };
   counters c_;
 };

@@ -55,8 +55,7 @@ status validate(const mesh_config& c) {
 }
 
 peer_mesh::peer_mesh(mesh_config cfg, raft_handler on_message)
-    : cfg_(std::move(cfg)), on_message_(std::move(on_message)),
-      z_(std::make_unique<zmq_state>()) {}
+    : cfg_(std::move(cfg)), on_message_(std::move(on_message)), z_(std::make_unique<zmq_state>()) {}
 
 result<std::unique_ptr<peer_mesh>> peer_mesh::start(mesh_config cfg, raft_handler on_message) {
   if (auto st = validate(cfg); !st.ok()) return st;
@@ -178,20 +177,18 @@ bool peer_mesh::on_envelope(const messages::envelope& env) {
   }
   const std::string src = " (envelope source '" + env.source + "')";
   if (!st.ok()) {
-    refuse(st.code() == errc::unsupported_version ? unsupported_ : malformed_,
-           st.message() + src);
+    refuse(st.code() == errc::unsupported_version ? unsupported_ : malformed_, st.message() + src);
     return true;
   }
   if (cluster != cfg_.link.cluster) {
     refuse(wrong_cluster_, "it belongs to cluster '" + cluster + "', this node to '" +
-                               cfg_.link.cluster + "'" + src +
-                               "; check [cluster] on both nodes");
+                               cfg_.link.cluster + "'" + src + "; check [cluster] on both nodes");
     return true;
   }
   auto it = links_.find(from.value);
   if (it == links_.end()) {
-    refuse(unknown_node_, "node " + std::to_string(from.value) +
-                              " is not in this node's [cluster] nodes" + src);
+    refuse(unknown_node_,
+           "node " + std::to_string(from.value) + " is not in this node's [cluster] nodes" + src);
     return true;
   }
   if (to != cfg_.link.self) {
@@ -210,7 +207,8 @@ bool peer_mesh::on_envelope(const messages::envelope& env) {
   link.heard(heartbeat);
   if (!on_message_) return true;
   if (heartbeat) {
-    for (auto& [group, m] : messages::split_heartbeats(hb)) on_message_(group, std::move(m));
+    for (auto& [group, m] : messages::split_heartbeats(hb))
+      on_message_(group, std::move(m));
   } else {
     on_message_(pm.group, std::move(pm.message));
   }
@@ -239,7 +237,8 @@ status peer_mesh::set_faults(node_id peer, const fault_config& c) {
 }
 
 void peer_mesh::clear_faults() {
-  for (auto& [id, link] : links_) link->set_faults(fault_config{});
+  for (auto& [id, link] : links_)
+    link->set_faults(fault_config{});
 }
 
 bool peer_mesh::is_up(node_id peer) const {
@@ -308,9 +307,11 @@ void peer_mesh::run() {
       wake_pending_ = false;
     }
     now = peer_link::clock::now();
-    for (auto& o : batch) links_.at(o.to.value)->send(o.group, o.m, now);
+    for (auto& o : batch)
+      links_.at(o.to.value)->send(o.group, o.m, now);
     batch.clear();
-    for (auto& [id, link] : links_) link->tick(now);
+    for (auto& [id, link] : links_)
+      link->tick(now);
   }
 }
 

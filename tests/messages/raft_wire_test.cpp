@@ -85,7 +85,8 @@ heartbeat_batch sample_batch() {
   b.from = node_id{2};
   b.to = node_id{1};
   b.seq = 41;
-  for (uint64_t g = 0; g < 20; ++g) b.beats.push_back({1, g, term_t{int64_t(g + 3)}, offset_t{int64_t(g * 100)}});
+  for (uint64_t g = 0; g < 20; ++g)
+    b.beats.push_back({1, g, term_t{int64_t(g + 3)}, offset_t{int64_t(g * 100)}});
   b.replies.push_back({1, 7, term_t{4}, raft::no_offset});
   return b;
 }
@@ -163,7 +164,8 @@ TEST(RaftWire, RandomGarbageIsAnErrorNeverACrash) {
   const int rounds = 20000;
   for (int i = 0; i < rounds; ++i) {
     std::string junk(1 + rng() % 200, '\0');
-    for (auto& c : junk) c = static_cast<char>(rng());
+    for (auto& c : junk)
+      c = static_cast<char>(rng());
     auto a = decode_raft_message(junk);
     auto b = decode_peer_message(junk);
     auto c = decode_heartbeat_batch(junk);
@@ -184,7 +186,8 @@ TEST(RaftWire, FlippedBytesOfValidMessagesNeverCrash) {
     pm.cluster = "c";
     pm.message = all[rng() % all.size()];
     auto bytes = encode_peer_message(pm);
-    for (int k = 0; k < 1 + int(rng() % 3); ++k) bytes[rng() % bytes.size()] = char(rng());
+    for (int k = 0; k < 1 + int(rng() % 3); ++k)
+      bytes[rng() % bytes.size()] = char(rng());
     auto r = decode_peer_message(bytes);
     (r.ok() ? decoded : refused)++;
   }

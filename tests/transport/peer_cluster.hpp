@@ -65,7 +65,8 @@ struct test_node {
   size_t count(const std::function<bool(group_id, const raft::message&)>& f) {
     std::lock_guard<std::mutex> lock(mu);
     size_t n = 0;
-    for (auto& [g, m] : got) n += f(g, m);
+    for (auto& [g, m] : got)
+      n += f(g, m);
     return n;
   }
   size_t appends_from(int from) {
@@ -96,7 +97,8 @@ protected:
       so.curve_public_key = n.keys.public_key;
       so.curve_secret_key = n.keys.secret_key;
       so.curve_check_clients = true;
-      for (auto& m : members) so.curve_allowed_clients.push_back(m.curve_public_key);
+      for (auto& m : members)
+        so.curve_allowed_clients.push_back(m.curve_public_key);
     }
     test_node* np = &n;
     n.srv = std::make_unique<server>(so, [np](messages::envelope env, responder) {
@@ -150,7 +152,8 @@ protected:
       start_server(*n, "tcp://127.0.0.1:0");
       members[n->id - 1].endpoint = n->srv->endpoint();
     }
-    for (auto& n : nodes) start_mesh(*n);
+    for (auto& n : nodes)
+      start_mesh(*n);
   }
 
   bool all_up() {

@@ -54,22 +54,31 @@ TEST_F(PeerSecurity, MalformedFutureAndForeignFramesAreCountedNotFatal) {
   ASSERT_TRUE((*c)->send(node_envelope(mt::heartbeat_batch, hb_bytes.substr(0, 5))).ok());
   auto forged = valid_peer_message(2, 1);
   forged.message.from = node_id{3};
-  ASSERT_TRUE((*c)->send(node_envelope(mt::raft_message, messages::encode_peer_message(forged))).ok());
+  ASSERT_TRUE(
+      (*c)->send(node_envelope(mt::raft_message, messages::encode_peer_message(forged))).ok());
   // Future versions, of the wrapper and of the raft message inside.
   auto future = valid_peer_message(2, 1);
   future.version = messages::raft_wire_version + 1;
-  ASSERT_TRUE((*c)->send(node_envelope(mt::raft_message, messages::encode_peer_message(future))).ok());
+  ASSERT_TRUE(
+      (*c)->send(node_envelope(mt::raft_message, messages::encode_peer_message(future))).ok());
   auto inner = valid_peer_message(2, 1);
   inner.message.version = 7;
-  ASSERT_TRUE((*c)->send(node_envelope(mt::raft_message, messages::encode_peer_message(inner))).ok());
+  ASSERT_TRUE(
+      (*c)->send(node_envelope(mt::raft_message, messages::encode_peer_message(inner))).ok());
   // Another cluster, a node id that is not a member, a frame for another node.
   auto other = valid_peer_message(2, 1);
   other.cluster = "someone-else";
-  ASSERT_TRUE((*c)->send(node_envelope(mt::raft_message, messages::encode_peer_message(other))).ok());
-  ASSERT_TRUE((*c)->send(node_envelope(mt::raft_message, messages::encode_peer_message(valid_peer_message(9, 1)))).ok());
+  ASSERT_TRUE(
+      (*c)->send(node_envelope(mt::raft_message, messages::encode_peer_message(other))).ok());
+  ASSERT_TRUE((*c)->send(node_envelope(mt::raft_message,
+                                       messages::encode_peer_message(valid_peer_message(9, 1))))
+                  .ok());
   hb.from = node_id{42};
-  ASSERT_TRUE((*c)->send(node_envelope(mt::heartbeat_batch, messages::encode_heartbeat_batch(hb))).ok());
-  ASSERT_TRUE((*c)->send(node_envelope(mt::raft_message, messages::encode_peer_message(valid_peer_message(2, 3)))).ok());
+  ASSERT_TRUE(
+      (*c)->send(node_envelope(mt::heartbeat_batch, messages::encode_heartbeat_batch(hb))).ok());
+  ASSERT_TRUE((*c)->send(node_envelope(mt::raft_message,
+                                       messages::encode_peer_message(valid_peer_message(2, 3))))
+                  .ok());
   // Bytes that are not even an envelope: the server answers them itself.
   ASSERT_TRUE((*c)->send_raw(std::string("\x00\x01garbage", 9)).ok());
 
@@ -77,7 +86,8 @@ TEST_F(PeerSecurity, MalformedFutureAndForeignFramesAreCountedNotFatal) {
   ASSERT_TRUE(wait_until([&] {
     auto s = mesh.stats();
     return s.malformed + s.unsupported_version + s.wrong_cluster + s.unknown_node +
-               s.misaddressed >= 9;
+               s.misaddressed >=
+           9;
   }));
   auto s = mesh.stats();
   EXPECT_EQ(s.malformed, 3u);
@@ -114,7 +124,8 @@ TEST_F(PeerSecurity, CurveNodeWithoutTheClusterKeysIsRefused) {
   for (bool with_curve : {true, false}) {
     link_settings ls = settings(2, with_curve ? *rogue_keys : curve_keypair{});
     if (!with_curve) ls.curve_public_key = ls.curve_secret_key = "";
-    std::vector<peer_endpoint> ms = {members[0], {node_id{2}, "tcp://127.0.0.1:1", with_curve ? rogue_keys->public_key : ""}};
+    std::vector<peer_endpoint> ms = {
+        members[0], {node_id{2}, "tcp://127.0.0.1:1", with_curve ? rogue_keys->public_key : ""}};
     auto m = peer_mesh::start(mesh_config{ls, ms}, nullptr);
     ASSERT_TRUE(m.ok()) << m.error().to_string();
     rogues.push_back(std::move(*m));
@@ -122,7 +133,8 @@ TEST_F(PeerSecurity, CurveNodeWithoutTheClusterKeysIsRefused) {
   const uint64_t accepted_before = node(1).mesh->stats().accepted;
   const uint64_t from2_before = node(1).mesh->link(node_id{2})->frames_received;
   for (int i = 0; i < 50; ++i)
-    for (auto& r : rogues) ASSERT_TRUE(r->send(node_id{1}, 1, append_msg(2, 1, 100 + i)).ok());
+    for (auto& r : rogues)
+      ASSERT_TRUE(r->send(node_id{1}, 1, append_msg(2, 1, 100 + i)).ok());
   ASSERT_TRUE(wait_until([&] { return node(1).srv->refused_clients() > 0; }))
       << "node 1's ZAP handler never refused the impostor";
   std::this_thread::sleep_for(std::chrono::milliseconds(500));

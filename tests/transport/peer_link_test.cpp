@@ -28,9 +28,11 @@ TEST_F(PeerLink, ThreeMeshesExchangeRaftMessagesBothWays) {
               a->mesh->send(node_id{b->id}, group_id(100 + i), append_msg(a->id, b->id, i)).ok());
         }
   for (auto& n : nodes)
-    ASSERT_TRUE(wait_until([&] { return n->appends_from(n->id % 3 + 1) == per_pair &&
-                                        n->appends_from((n->id + 1) % 3 + 1) == per_pair; }))
-        << "node " << n->id << " got " << n->got.size() << " messages";
+    ASSERT_TRUE(wait_until([&] {
+      return n->appends_from(n->id % 3 + 1) == per_pair &&
+             n->appends_from((n->id + 1) % 3 + 1) == per_pair;
+    })) << "node "
+        << n->id << " got " << n->got.size() << " messages";
   // Every message arrived intact, with its group, in the order sent on its link.
   for (auto& n : nodes) {
     std::lock_guard<std::mutex> lock(n->mu);
@@ -168,7 +170,8 @@ TEST_F(PeerLink, FaultSwitchDropsDuplicatesAndCutsAsConfiguredSeeded) {
     const int first = 1000 * (run + 1), n = 300;
     for (int i = 0; i < n; ++i)
       ASSERT_TRUE(node(1).mesh->send(node_id{2}, group_id(first + i), append_msg(1, 2, i)).ok());
-    ASSERT_TRUE(wait_until([&] { return link(1, 2).messages_sent - before.messages_sent == uint64_t(n); }));
+    ASSERT_TRUE(
+        wait_until([&] { return link(1, 2).messages_sent - before.messages_sent == uint64_t(n); }));
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     const auto after = link(1, 2);
     const uint64_t dropped = after.fault_dropped - before.fault_dropped;
@@ -211,7 +214,8 @@ TEST_F(PeerLink, FaultSwitchDropsDuplicatesAndCutsAsConfiguredSeeded) {
   cut_in.cut_inbound = true;
   ASSERT_TRUE(node(1).mesh->set_faults(node_id{3}, cut_in).ok());
   const size_t from3 = node(1).appends_from(3);
-  for (int i = 0; i < 10; ++i) ASSERT_TRUE(node(3).mesh->send(node_id{1}, 1, append_msg(3, 1, i)).ok());
+  for (int i = 0; i < 10; ++i)
+    ASSERT_TRUE(node(3).mesh->send(node_id{1}, 1, append_msg(3, 1, i)).ok());
   EXPECT_TRUE(wait_until([&] { return !node(1).mesh->is_up(node_id{3}); }, 3000));
   EXPECT_EQ(node(1).appends_from(3), from3);
   EXPECT_GE(node(1).mesh->stats().cut_inbound, 10u);

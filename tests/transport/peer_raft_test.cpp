@@ -32,7 +32,8 @@ struct raft_host {
     for (int g = 0; g < n_groups; ++g) {
       raft::config c;
       c.id = node_id{id};
-      for (int i = 1; i <= nodes; ++i) c.voters.push_back(node_id{i});
+      for (int i = 1; i <= nodes; ++i)
+        c.voters.push_back(node_id{i});
       c.seed = uint64_t(g * 31 + id);
       groups.push_back(std::make_unique<raft::node>(c));
     }
@@ -47,8 +48,10 @@ struct raft_host {
     raft::node& n = *groups[g];
     while (n.has_ready()) {
       raft::ready rd = n.take_ready();
-      for (auto& m : rd.messages) (void)mesh->send(m.to, group_id(g), m);
-      for (auto& a : rd.acks) acks[a.id] = a;
+      for (auto& m : rd.messages)
+        (void)mesh->send(m.to, group_id(g), m);
+      for (auto& a : rd.acks)
+        acks[a.id] = a;
       if (rd.persist) n.persisted(rd.persist->id); // memory "disk": durable at once
     }
   }
@@ -77,7 +80,8 @@ protected:
   void start_raft(int count) {
     opts.heartbeat_ms = 30;
     opts.timeout_ms = 300;
-    for (int i = 1; i <= count; ++i) hosts.push_back(std::make_unique<raft_host>(i, count));
+    for (int i = 1; i <= count; ++i)
+      hosts.push_back(std::make_unique<raft_host>(i, count));
     // Servers and meshes come up in start_cluster; the sinks must be set before.
     for (int i = 1; i <= count; ++i) {
       auto n = std::make_unique<test_node>();
@@ -94,14 +98,16 @@ protected:
       start_server(*n, "tcp://127.0.0.1:0");
       members[n->id - 1].endpoint = n->srv->endpoint();
     }
-    for (auto& n : nodes) start_mesh(*n);
+    for (auto& n : nodes)
+      start_mesh(*n);
     for (int i = 0; i < count; ++i) {
       hosts[i]->mesh = nodes[i]->mesh.get();
       hosts[i]->thread = std::thread([h = hosts[i].get()] { h->run(); });
     }
   }
   void TearDown() override {
-    for (auto& h : hosts) h->halt();
+    for (auto& h : hosts)
+      h->halt();
     for (auto& n : nodes) // the servers call into the hosts
       if (n->srv) n->srv->stop();
   }
@@ -183,7 +189,8 @@ TEST_F(PeerRaft, GroupsFailOverWhenANodeDies) {
         << "group " << g << " did not elect a leader among the survivors";
     EXPECT_TRUE(commit_one(g, agreed_leader(g, live), 200 + g)) << "group " << g;
   }
-  for (int i : live) EXPECT_FALSE(node(i).mesh->is_up(node_id{victim}));
+  for (int i : live)
+    EXPECT_FALSE(node(i).mesh->is_up(node_id{victim}));
 }
 
 } // namespace
