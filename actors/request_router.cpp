@@ -148,8 +148,7 @@ struct fast_path {
 
 transport::handlers make_request_handler(caf::actor_system& sys, actors::broker_actor broker,
                                          caf::actor* router_out,
-                                         std::shared_ptr<storage::log_store> log,
-                                         int spin_us) {
+                                         std::shared_ptr<storage::log_store> log) {
   auto r = sys.spawn(router, broker);
   if (router_out) *router_out = r;
   std::shared_ptr<fast_path> fp;
@@ -157,7 +156,7 @@ transport::handlers make_request_handler(caf::actor_system& sys, actors::broker_
     fp = std::make_shared<fast_path>();
     fp->router = r;
     fp->log = log;
-    fp->committer = std::make_unique<durable_committer>(std::move(log), spin_us);
+    fp->committer = std::make_unique<durable_committer>(std::move(log));
   }
   transport::handlers h;
   h.on_request = [r, fp](m::envelope env, transport::responder rsp) {

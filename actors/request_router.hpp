@@ -12,7 +12,6 @@
 //    (one fdatasync per partition) and replies through the responder's thread-safe
 //    outbox. So a hung fsync (a stalled disk) holds only acks=all producers: fetches,
 //    acks 0/1 produces and everything routed to the actors keep being answered.
-//    `spin_us` is how long the sync thread looks for the next hand-off before sleeping.
 //  - fetch: answered from log_store::fetch, the response payload encoded straight from
 //    the log's records; a long-poll fetch (max_wait_ms > 0 and nothing to return yet) goes
 //    to the broker actor, which parks it.
@@ -37,7 +36,6 @@ namespace pinpipe::node {
 /// every request goes through the actors.
 transport::handlers make_request_handler(caf::actor_system& sys, actors::broker_actor broker,
                                          caf::actor* router_out,
-                                         std::shared_ptr<storage::log_store> log,
-                                         int spin_us = 250);
+                                         std::shared_ptr<storage::log_store> log);
 
 } // namespace pinpipe::node

@@ -131,7 +131,7 @@ int run_node(const common_options& common, const node_flags& flags) {
     bopts.default_partitions = cfg->log.default_partitions;
     auto broker = actors::spawn_broker(sys, lg, bopts);
     caf::actor router;
-    auto handler = node::make_request_handler(sys, broker, &router, lg, cfg->node.spin_us);
+    auto handler = node::make_request_handler(sys, broker, &router, lg);
 
     // 6. The pipeline roles of [node] roles, over the same log (after the broker, before
     //    the transport thread).
