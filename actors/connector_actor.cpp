@@ -2,15 +2,12 @@
 
 #include <memory>
 
+#include "actors/errors.hpp"
+#include "common/clock.hpp"
 #include "common/logging.hpp"
 
 namespace pinpipe::actors {
 namespace {
-
-int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 struct connector_state {
   std::shared_ptr<lake::connector> conn;
@@ -61,7 +58,7 @@ caf::behavior connector_fn(caf::stateful_actor<connector_state>* self, storage::
         st.stats.objects = st.conn->writer().objects_written();
         if (!moved) {
           st.note(moved.error());
-          return caf::make_error(caf::sec::runtime_error, moved.error().to_string());
+          return to_caf_error(moved.error());
         }
         return st.stats.objects;
       },

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <set>
 
+#include "common/clock.hpp"
 #include "console/console_impl.hpp"
 #include "storage/log.hpp"
 
@@ -11,12 +12,6 @@ namespace fs = std::filesystem;
 
 namespace pinpipe::console {
 namespace {
-
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 /// Group names from the keys "<group>/<topic>/<partition>" of __consumer_offsets (bounded).
 std::set<std::string> group_names(storage::log_store& log) {

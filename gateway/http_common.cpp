@@ -152,9 +152,4 @@ std::vector<storage::produce_result> produce_all(logclient::log_client& log,
   return w->results;
 }
 
-int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 } // namespace pinpipe::gateway

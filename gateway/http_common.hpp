@@ -18,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/clock.hpp"
 #include "common/status.hpp"
 #include "gateway/http_server.hpp"
 #include "logclient/log_client.hpp"
@@ -88,8 +89,5 @@ std::optional<int64_t> json_int(const ojson& v, bool allow_string = false);
 std::vector<storage::produce_result> produce_all(logclient::log_client& log,
                                                  std::vector<storage::produce_request> reqs,
                                                  int64_t timeout_ms = 30000);
-
-/// Now, in ms since the epoch.
-int64_t now_ms();
 
 } // namespace pinpipe::gateway

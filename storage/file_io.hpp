@@ -62,7 +62,8 @@ int blocked_syncs();
 
 /// fsync of a directory, so that created/renamed/deleted names are durable.
 status fsync_dir(const std::string& dir);
-/// Writes `content` to path.tmp, fsyncs it, renames it over `path`, fsyncs the directory.
+/// Writes `content` to path.tmp, fsyncs it, renames it over `path`, fsyncs the directory:
+/// files::write_file_atomic (common/file_write.hpp) with the log's temp-file name.
 status write_file_atomic(const std::string& path, const std::string& content);
 result<std::string> read_small_file(const std::string& path);
 status make_dir(const std::string& path);

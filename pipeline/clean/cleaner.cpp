@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "common/topic_names.hpp"
 #include "pipeline/clean/json_fields.hpp"
 #include "pipeline/clean/rules.hpp"
 
@@ -31,17 +32,7 @@ std::optional<kind> kind_of(const std::string& name) {
     if (s == "user") return kind::user;
     return std::nullopt;
   };
-  std::string_view n = name;
-  constexpr std::string_view stream_prefix = "streaming-";
-  if (n.substr(0, stream_prefix.size()) == stream_prefix) {
-    n.remove_prefix(stream_prefix.size());
-    auto dash = n.rfind('-');
-    if (dash != std::string_view::npos && dash > 0) return suffix_kind(n.substr(dash + 1));
-    return std::nullopt;
-  }
-  auto dot = n.rfind('.');
-  if (dot != std::string_view::npos && dot > 0) return suffix_kind(n.substr(dot + 1));
-  return std::nullopt;
+  return suffix_kind(names::kind_suffix(name));
 }
 
 bool operator==(const pin_row& a, const pin_row& b) {

@@ -15,6 +15,20 @@ TEST(TopicNames, BatchTopicsStreamsAndDagOfAUserId) {
   EXPECT_EQ(stream_name("u", "user").rfind(stream_prefix("u"), 0), 0u);
 }
 
+TEST(TopicNames, KindSuffixOfStreamsAndBatchTopics) {
+  EXPECT_EQ(kind_suffix("streaming-0a60b9a8a831-geo"), "geo");
+  EXPECT_EQ(kind_suffix("0a60b9a8a831.user"), "user");
+  EXPECT_TRUE(is_stream_name(stream_name("u", "pin")));
+  EXPECT_FALSE(is_stream_name(batch_topic("u", "pin")));
+  // A stream name splits at its last '-', never at a '.' inside it.
+  EXPECT_EQ(kind_suffix("streaming-a.b-pin"), "pin");
+  EXPECT_EQ(kind_suffix("streaming-pin"), "");  // no owner part
+  EXPECT_EQ(kind_suffix("streaming--pin"), ""); // empty owner
+  EXPECT_EQ(kind_suffix(".pin"), "");           // empty owner
+  EXPECT_EQ(kind_suffix("pin"), "");            // no separator
+  EXPECT_EQ(kind_suffix("u.x.geo"), "geo");
+}
+
 TEST(TopicNames, KindsInPipelineOrder) {
   ASSERT_EQ(kinds.size(), 3u);
   EXPECT_EQ(kinds[0], "pin");

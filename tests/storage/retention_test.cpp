@@ -1,5 +1,6 @@
 // Retention deletes whole closed segments by partition size and by age, never the
 // active one; log start moves, offsets stay stable. Run against both implementations.
+#include "common/clock.hpp"
 #include "tests/storage/test_util.hpp"
 
 namespace pinpipe::storage::test {
@@ -45,11 +46,6 @@ protected:
   std::unique_ptr<log_store> log_;
   int64_t next_ = 0;
 };
-
-int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 TEST_P(Retention, RetentionBySizeDeletesOldestClosedSegmentsAndKeepsOffsets) {
   open();
