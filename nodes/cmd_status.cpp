@@ -17,7 +17,6 @@
 #include <set>
 #include <tuple>
 
-#include <sqlite3.h>
 
 #include "actors/pipeline_runtime.hpp"
 #include "common/topic_names.hpp"
@@ -26,6 +25,7 @@
 #include "nodes/metrics.hpp"
 #include "pipeline/batch/scheduler.hpp"
 #include "pipeline/lake/lake_layout.hpp"
+#include "pipeline/warehouse/inspect.hpp"
 
 namespace fs = std::filesystem;
 
@@ -84,47 +84,15 @@ void read_warehouse(status_snapshot& s, const std::string& uid,
   std::error_code ec;
   s.warehouse_exists = fs::exists(s.warehouse_path, ec);
   if (!s.warehouse_exists) return;
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(s.warehouse_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    sqlite3_close(db);
+  auto counts = warehouse::table_counts(s.warehouse_path, warehouse::reported_tables(uid));
+  if (!counts) {
     s.warehouse_exists = false;
     return;
   }
-  sqlite3_busy_timeout(db, 5000);
-  auto query = [&](const std::string& sql, const std::function<void(sqlite3_stmt*)>& row) {
-    sqlite3_stmt* st = nullptr;
-    bool ok = sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK;
-    while (ok && sqlite3_step(st) == SQLITE_ROW)
-      row(st);
-    sqlite3_finalize(st);
-    return ok;
-  };
-  for (const std::string& t :
-       {uid + "_pin_table", uid + "_geo_table", uid + "_user_table", std::string("pin_clean"),
-        std::string("geo_clean"), std::string("user_clean"), std::string("dead_letters")}) {
-    int64_t n = -1;
-    query("SELECT COUNT(*) FROM \"" + t + "\"",
-          [&](sqlite3_stmt* st) { n = sqlite3_column_int64(st, 0); });
-    s.tables.emplace_back(t, n);
-  }
-  query("SELECT topic, partition, next_offset FROM stream_positions", [&](sqlite3_stmt* st) {
-    const auto* topic = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
-    positions[{topic ? topic : "", sqlite3_column_int(st, 1)}] = sqlite3_column_int64(st, 2);
-  });
-  query("SELECT run_id, dag_id, scheduled_time, start_time, end_time, state, attempt, error "
-        "FROM batch_runs WHERE dag_id = '" +
-            uid + "_dag' ORDER BY scheduled_time, run_id, attempt",
-        [&](sqlite3_stmt* st) {
-          auto text = [&](int c) {
-            const auto* v = reinterpret_cast<const char*>(sqlite3_column_text(st, c));
-            return std::string(v ? v : "");
-          };
-          batch::run_record r{
-              text(0), text(1), text(2), text(3), text(4), text(5), sqlite3_column_int(st, 6),
-              text(7)};
-          s.runs.push_back(std::move(r));
-        });
-  sqlite3_close(db);
+  s.tables = std::move(*counts);
+  if (auto pos = warehouse::stream_positions(s.warehouse_path)) positions = std::move(*pos);
+  if (auto runs = batch::read_run_history(s.warehouse_path, names::dag_id(uid)))
+    s.runs = std::move(*runs);
 }
 
 /// Group names from the keys "<group>/<topic>/<partition>" of __consumer_offsets.

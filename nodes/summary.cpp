@@ -5,9 +5,8 @@
 #include <iomanip>
 #include <sstream>
 
-#include <sqlite3.h>
-
 #include "pipeline/batch/queries.hpp"
+#include "pipeline/warehouse/inspect.hpp"
 
 namespace fs = std::filesystem;
 
@@ -34,19 +33,6 @@ lake_counts count_lake(const std::string& lake_dir) {
   return c;
 }
 
-/// Row count of a warehouse table, or -1 when it does not exist.
-int64_t count_rows(sqlite3* db, const std::string& table) {
-  sqlite3_stmt* st = nullptr;
-  std::string sql = "SELECT COUNT(*) FROM \"" + table + "\"";
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
-    sqlite3_finalize(st);
-    return -1;
-  }
-  int64_t n = -1;
-  if (sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  return n;
-}
 
 /// The header and first `n` data lines of a CSV file.
 std::vector<std::string> head_lines(const std::string& path, size_t n) {
@@ -96,26 +82,24 @@ void print_summary(std::ostream& os, storage::log_store& log, const config::conf
      << " records (topics/<topic>/partition=<p>/<topic>+<p>+<offset>.json)\n";
 
   os << "\nwarehouse (" << paths.warehouse << ")\n";
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(paths.warehouse.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    sqlite3_busy_timeout(db, 5000);
-    const std::pair<std::string, const char*> tables[] = {
-        {uid + "_pin_table", "stream table: one row per stream record"},
-        {uid + "_geo_table", "stream table"},
-        {uid + "_user_table", "stream table"},
-        {"pin_clean", "batch table: one row per key, from the lake"},
-        {"geo_clean", "batch table"},
-        {"user_clean", "batch table"},
-        {"dead_letters", "records that could not be cleaned, with the reason"}};
-    for (const auto& [t, what] : tables) {
-      auto n = count_rows(db, t);
+  // In the order of warehouse::reported_tables: 3 stream tables, 3 batch tables, dead letters.
+  const char* what[] = {"stream table: one row per stream record",
+                        "stream table",
+                        "stream table",
+                        "batch table: one row per key, from the lake",
+                        "batch table",
+                        "batch table",
+                        "records that could not be cleaned, with the reason"};
+  if (auto counts = warehouse::table_counts(paths.warehouse, warehouse::reported_tables(uid))) {
+    for (size_t i = 0; i < counts->size(); ++i) {
+      const auto& [t, n] = (*counts)[i];
       os << "  " << std::left << std::setw(34) << t << std::right << std::setw(8)
-         << (n < 0 ? std::string("-") : std::to_string(n)) << " rows  (" << what << ")\n";
+         << (n < 0 ? std::string("-") : std::to_string(n)) << " rows  ("
+         << (i < std::size(what) ? what[i] : "table") << ")\n";
     }
   } else {
-    os << "  (cannot open: " << (db ? sqlite3_errmsg(db) : "out of memory") << ")\n";
+    os << "  (" << counts.error().message() << ")\n";
   }
-  sqlite3_close(db);
 
   if (!s.batch_error.empty()) {
     os << "\nbatch run failed: " << s.batch_error << "\n";

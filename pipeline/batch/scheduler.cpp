@@ -242,11 +242,13 @@ status scheduler::record_end(const std::string& run_id, int32_t attempt, const s
   return {};
 }
 
-result<std::vector<run_record>> scheduler::list_runs() const {
-  stmt q(db_, "SELECT run_id, dag_id, scheduled_time, start_time, end_time, state, attempt, "
-              "error FROM batch_runs WHERE dag_id = ? ORDER BY scheduled_time, run_id, attempt");
+namespace {
+
+result<std::vector<run_record>> runs_of(sqlite3* db, const std::string& dag_id) {
+  stmt q(db, "SELECT run_id, dag_id, scheduled_time, start_time, end_time, state, attempt, "
+             "error FROM batch_runs WHERE dag_id = ? ORDER BY scheduled_time, run_id, attempt");
   if (!q.ok()) return q.error("listing runs");
-  q.bind(1, opt_.dag_id);
+  q.bind(1, dag_id);
   std::vector<run_record> out;
   int rc;
   while ((rc = q.step()) == SQLITE_ROW)
@@ -254,6 +256,26 @@ result<std::vector<run_record>> scheduler::list_runs() const {
                    static_cast<int32_t>(q.integer(6)), q.text(7)});
   if (rc != SQLITE_DONE) return q.error("listing runs");
   return out;
+}
+
+} // namespace
+
+result<std::vector<run_record>> scheduler::list_runs() const {
+  return runs_of(db_, opt_.dag_id);
+}
+
+result<std::vector<run_record>> read_run_history(const std::string& path,
+                                                 const std::string& dag_id) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+  std::unique_ptr<sqlite3, int (*)(sqlite3*)> owned{db, sqlite3_close};
+  if (rc != SQLITE_OK)
+    return status{errc::io_error, "cannot open " + path + " read-only: " +
+                                      (db ? sqlite3_errmsg(db) : "out of memory")};
+  sqlite3_busy_timeout(db, 5000);
+  if (!stmt(db, "SELECT 1 FROM batch_runs LIMIT 0").ok())
+    return std::vector<run_record>{}; // no run recorded yet
+  return runs_of(db, dag_id);
 }
 
 result<std::string> scheduler::run_with_retries(const planned_run& run, const job_fn& job,

@@ -121,6 +121,12 @@ struct run_record {
   }
 };
 
+/// The run history of `dag_id` in the warehouse at `path`, opened read-only (never created
+/// or changed; `pinpipe status` reads it while a node writes). Empty when no run was ever
+/// recorded. Ordered as scheduler::list_runs.
+result<std::vector<run_record>> read_run_history(const std::string& path,
+                                                 const std::string& dag_id);
+
 class scheduler {
 public:
   /// Uses `db` (not owned; must outlive the scheduler). Creates batch_runs if needed.

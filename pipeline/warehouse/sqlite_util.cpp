@@ -18,6 +18,17 @@ status error(sqlite3* db, int rc, const std::string& what) {
   }
 }
 
+result<db_ptr> open_readonly(const std::string& path) {
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
+  db_ptr db{raw};
+  if (rc != SQLITE_OK)
+    return status{errc::io_error, "cannot open " + path + " read-only: " +
+                                      (raw ? sqlite3_errmsg(raw) : "out of memory")};
+  sqlite3_busy_timeout(raw, 5000);
+  return db;
+}
+
 status exec(sqlite3* db, const std::string& sql_text) {
   char* err = nullptr;
   int rc = sqlite3_exec(db, sql_text.c_str(), nullptr, nullptr, &err);

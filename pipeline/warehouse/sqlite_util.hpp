@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +20,16 @@ namespace pinpipe::warehouse::sql {
 /// A status for SQLite result code `rc` on `db`: "<what>: <sqlite message>". SQLITE_FULL maps
 /// to disk_full, SQLITE_CONSTRAINT to corrupt_data, SQLITE_BUSY to unavailable, others io_error.
 status error(sqlite3* db, int rc, const std::string& what);
+
+/// Closes a connection (sqlite3_close).
+struct db_closer {
+  void operator()(sqlite3* db) const { sqlite3_close(db); }
+};
+using db_ptr = std::unique_ptr<sqlite3, db_closer>;
+
+/// Opens the SQLite file at `path` read-only (never creates it; waits up to 5 s for a
+/// writer's lock). The error names the path.
+result<db_ptr> open_readonly(const std::string& path);
 
 /// Runs SQL without results (DDL, pragmas, BEGIN/COMMIT).
 status exec(sqlite3* db, const std::string& sql_text);
