@@ -23,7 +23,7 @@ struct connector_state {
   }
 };
 
-caf::behavior connector_fn(caf::stateful_actor<connector_state>* self, storage::log_store* log,
+caf::behavior connector_fn(caf::stateful_actor<connector_state>* self, logclient::log_client* log,
                            connector_options opt) {
   self->state.opt = opt;
   self->state.conn = std::make_shared<lake::connector>(*log, opt.uid, opt.writer);
@@ -68,7 +68,7 @@ caf::behavior connector_fn(caf::stateful_actor<connector_state>* self, storage::
 
 } // namespace
 
-caf::actor spawn_connector(caf::actor_system& sys, storage::log_store& log, connector_options opt) {
+caf::actor spawn_connector(caf::actor_system& sys, logclient::log_client& log, connector_options opt) {
   if (opt.thread == actor_thread::shared) return sys.spawn(connector_fn, &log, std::move(opt));
   return sys.spawn<caf::detached>(connector_fn, &log, std::move(opt));
 }

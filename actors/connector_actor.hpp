@@ -17,6 +17,7 @@
 
 #include "actors/actor_thread.hpp"
 #include "actors/interfaces.hpp"
+#include "logclient/log_client.hpp"
 #include "pipeline/lake/lake_writer.hpp"
 
 namespace pinpipe::actors {
@@ -30,6 +31,6 @@ struct connector_options {
   std::chrono::milliseconds idle_poll{200};
 };
 
-caf::actor spawn_connector(caf::actor_system& sys, storage::log_store& log, connector_options opt);
+caf::actor spawn_connector(caf::actor_system& sys, logclient::log_client& log, connector_options opt);
 
 } // namespace pinpipe::actors

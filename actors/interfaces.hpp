@@ -20,7 +20,7 @@
 
 #include "actors/stats.hpp"
 #include "pipeline/warehouse/warehouse.hpp"
-#include "storage/log.hpp"
+#include "logclient/log_client.hpp"
 
 namespace pinpipe::actors {
 

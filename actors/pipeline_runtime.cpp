@@ -113,7 +113,7 @@ status pipeline_runtime::impl::start() {
     c.writer.lake_dir = paths.lake;
     c.writer.flush_size = static_cast<int32_t>(cfg.connector.flush_size);
     c.writer.rotate_interval_ms = cfg.connector.rotate_interval_ms;
-    connector = spawn_connector(*sys, log, c);
+    connector = spawn_connector(*sys, client, c);
     stat_actors.push_back(connector);
   }
   if (opt.streams) {
@@ -125,7 +125,7 @@ status pipeline_runtime::impl::start() {
     for (const char* t : {"pin", "geo", "user"}) {
       stream_reader_options r;
       r.stream = stream_name(uid, t);
-      stat_actors.push_back(spawn_stream_reader(*sys, log, r, cleaner, sink));
+      stat_actors.push_back(spawn_stream_reader(*sys, client, r, cleaner, sink));
     }
   }
   if (opt.scheduler) {

@@ -13,7 +13,7 @@ using wake_atom = caf::atom_constant<caf::atom("rdwake")>;
 using idle_atom = caf::atom_constant<caf::atom("rdidle")>;
 
 struct reader_state {
-  storage::log_store* log = nullptr;
+  logclient::log_client* log = nullptr;
   stream_reader_options opt;
   cleaner_actor cleaner;
   sink_actor sink;
@@ -204,7 +204,7 @@ void wait_for_records(reader_ptr self) {
   }
 }
 
-caf::behavior stream_reader(reader_ptr self, storage::log_store* log, stream_reader_options opt,
+caf::behavior stream_reader(reader_ptr self, logclient::log_client* log, stream_reader_options opt,
                             cleaner_actor cleaner, sink_actor sink) {
   auto& st = self->state;
   st.log = log;
@@ -242,7 +242,7 @@ caf::behavior stream_reader(reader_ptr self, storage::log_store* log, stream_rea
 
 } // namespace
 
-caf::actor spawn_stream_reader(caf::actor_system& sys, storage::log_store& log,
+caf::actor spawn_stream_reader(caf::actor_system& sys, logclient::log_client& log,
                                stream_reader_options opt, cleaner_actor cleaner, sink_actor sink) {
   return sys.spawn(stream_reader, &log, std::move(opt), std::move(cleaner), std::move(sink));
 }

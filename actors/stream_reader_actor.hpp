@@ -15,6 +15,7 @@
 #include <string>
 
 #include "actors/interfaces.hpp"
+#include "logclient/log_client.hpp"
 
 namespace pinpipe::actors {
 
@@ -25,7 +26,7 @@ struct stream_reader_options {
 };
 
 /// Replies to stats_atom with the records it has moved. Reports errors in stats.
-caf::actor spawn_stream_reader(caf::actor_system& sys, storage::log_store& log,
+caf::actor spawn_stream_reader(caf::actor_system& sys, logclient::log_client& log,
                                stream_reader_options opt, cleaner_actor cleaner, sink_actor sink);
 
 } // namespace pinpipe::actors

@@ -13,7 +13,7 @@
 #include <caf/allowed_unsafe_message_type.hpp>
 
 #include "messages/log_api.hpp"
-#include "storage/log.hpp"
+#include "logclient/log_client.hpp"
 #include "transport/server.hpp"
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(pinpipe::transport::responder)

@@ -44,13 +44,13 @@ public:
   result<topic_info> describe_topic(const std::string& name) const override;
   void produce(produce_request req, produce_callback cb) override;
   void produce_many(std::vector<produce_request> reqs, std::vector<produce_callback> cbs,
-                    commit_on where) override;
+                    commit_on where = commit_on::flusher) override;
   result<fetch_result> fetch(const std::string& topic, partition_id p, offset_t from,
                              int32_t max_bytes) const override;
   result<fetch_result> fetch_each(const std::string& topic, partition_id p, offset_t from,
                                   int32_t max_bytes, const record_visitor& fn) const override;
   result<offset_t> list_offset(const std::string& topic, partition_id p, offset_spec spec,
-                               int64_t ts_ms) const override;
+                               int64_t ts_ms = 0) const override;
   uint64_t watch(const std::string& topic, partition_id p, offset_t after,
                  std::function<void()> cb) override;
   void cancel_watch(uint64_t id) override;

@@ -4,11 +4,11 @@
 #include "common/logging.hpp"
 #include "pipeline/lake/file_util.hpp"
 #include "pipeline/lake/lake_writer.hpp"
-#include "storage/log.hpp"
+#include "logclient/log_client.hpp"
 
 namespace pinpipe::lake {
 
-connector::connector(storage::log_store& log, std::string uid, writer_options opt)
+connector::connector(logclient::log_client& log, std::string uid, writer_options opt)
     : log_(log), uid_(std::move(uid)), writer_(std::move(opt)) {}
 
 status connector::poll_partition(const std::string& topic, int32_t partition, int64_t log_start,

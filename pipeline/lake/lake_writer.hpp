@@ -36,8 +36,8 @@
 #include "common/status.hpp"
 #include "pipeline/lake/lake_layout.hpp"
 
-namespace pinpipe::storage {
-class log_store;
+namespace pinpipe::logclient {
+class log_client;
 }
 
 namespace pinpipe::lake {
@@ -118,7 +118,7 @@ private:
 /// the writer. Not thread-safe (one actor owns it); the log itself is thread-safe.
 class connector {
 public:
-  connector(storage::log_store& log, std::string uid, writer_options opt);
+  connector(logclient::log_client& log, std::string uid, writer_options opt);
 
   /// One pass over all matching partitions, one fetch each. Returns the records moved
   /// (0 = caught up). Keeps going past a failing partition and returns the first error
@@ -146,7 +146,7 @@ private:
   /// offset 0, and a log line says so. Records the incarnation of a topic seen first.
   status check_incarnation(const std::string& topic, int64_t incarnation);
 
-  storage::log_store& log_;
+  logclient::log_client& log_;
   std::string uid_;
   lake_writer writer_;
   std::map<std::string, int64_t> incarnations_; ///< per topic, as recorded in the lake

@@ -20,7 +20,7 @@ const std::string pin_topic = uid + ".pin";
 
 class ConnectorActor : public actor_test {
 protected:
-  std::unique_ptr<storage::log_store> log = storage::make_memory_log();
+  std::unique_ptr<logclient::local_log_client> log = logclient::make_memory_log_client();
 
   caf::actor start_connector() {
     connector_options o;

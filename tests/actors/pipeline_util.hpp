@@ -9,7 +9,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
-#include "storage/log.hpp"
+#include "logclient/local_log_client.hpp"
 
 namespace pinpipe::actors::testing {
 
@@ -25,7 +25,7 @@ inline std::string user_json(int64_t ind) {
 }
 
 /// Appends `values` to (topic, p) and checks the log accepted them.
-inline void produce(storage::log_store& log, const std::string& topic, int32_t p,
+inline void produce(logclient::log_client& log, const std::string& topic, int32_t p,
                     const std::vector<std::string>& values) {
   storage::produce_request req;
   req.topic = topic;
@@ -47,7 +47,7 @@ inline void produce(storage::log_store& log, const std::string& topic, int32_t p
 }
 
 /// Creates a stream (or topic) with `partitions` partitions.
-inline void create(storage::log_store& log, const std::string& name, int32_t partitions,
+inline void create(logclient::log_client& log, const std::string& name, int32_t partitions,
                    bool stream = true, int64_t segment_bytes = -1, int64_t retention_bytes = -1) {
   storage::topic_config c;
   c.partitions = partitions;

@@ -15,7 +15,7 @@ using namespace testing;
 
 class StreamReader : public actor_test {
 protected:
-  std::unique_ptr<storage::log_store> log = storage::make_memory_log();
+  std::unique_ptr<logclient::local_log_client> log = logclient::make_memory_log_client();
   std::shared_ptr<relay_log> seen = std::make_shared<relay_log>();
   sink_actor sink;
   sink_actor relay;
@@ -255,7 +255,7 @@ TEST_F(StreamReader, RecordsDeletedByRetentionAreSkippedAndReported) {
   create(*log, user_stream, 1, true, /*segment_bytes=*/1024, /*retention_bytes=*/0);
   for (int64_t from : {0, 10, 20})
     produce_users(0, from, from + 10);
-  log->enforce_retention();
+  log->engine().enforce_retention();
   auto start = log->list_offset(user_stream, partition_id{0}, storage::offset_spec::earliest);
   ASSERT_TRUE(start) << start.error().to_string();
   ASSERT_EQ(start->get(), 20) << "the test needs records 0..19 gone from the log";

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "pipeline/lake/lake_writer.hpp"
-#include "storage/log.hpp"
+#include "logclient/local_log_client.hpp"
 #include "tests/lake/lake_test_util.hpp"
 
 int main(int argc, char** argv) {
@@ -30,11 +30,13 @@ int main(int argc, char** argv) {
     log = std::move(opened.value());
   } else if (argc >= 7) {
     log = storage::make_memory_log();
-    lake::test::prepare_log(*log, static_cast<uint32_t>(std::atoi(argv[5])), std::atoi(argv[6]));
+    logclient::local_log_client prep(*log);
+    lake::test::prepare_log(prep, static_cast<uint32_t>(std::atoi(argv[5])), std::atoi(argv[6]));
   } else {
     return 2;
   }
-  lake::connector c(*log, lake::test::test_uid, opt);
+  logclient::local_log_client client(*log);
+  lake::connector c(client, lake::test::test_uid, opt);
   for (;;) {
     auto n = c.poll_once(2048);
     if (!n) {

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "pipeline/lake/lake_layout.hpp"
-#include "storage/log.hpp"
+#include "logclient/local_log_client.hpp"
 #include "tests/lake/lake_test_util.hpp"
 
 extern char** environ;
@@ -72,10 +72,10 @@ TEST(LakeCrash, SigkilledConnectorRestartsToTheSameLakeAsAnUninterruptedRun) {
   {
     storage::log_config cfg;
     cfg.dir = d.sub("log");
-    auto opened = storage::open_file_log(cfg);
+    auto opened = logclient::open_local_log(cfg);
     if (opened) {
       test::prepare_log(**opened, 11, 400);
-      (*opened)->close();
+      opened->reset(); // closes the log
       log_args = {"--log-dir", cfg.dir};
     } else {
       log_args = {"--memory", "11", "400"};

@@ -11,7 +11,7 @@
 #include <sstream>
 #include <string>
 
-#include "storage/log.hpp"
+#include "logclient/local_log_client.hpp"
 
 namespace pinpipe::lake::test {
 
@@ -66,7 +66,7 @@ inline std::string read_text(const std::string& path) {
 }
 
 /// Appends one record to (topic, p); aborts the test program when the log refuses it.
-inline void produce_one(storage::log_store& log, const std::string& topic, int32_t p,
+inline void produce_one(logclient::log_client& log, const std::string& topic, int32_t p,
                         const std::string& value, int64_t ts) {
   storage::produce_request req;
   req.topic = topic;
@@ -84,7 +84,7 @@ constexpr const char* test_uid = "0a60b9a8a831";
 /// `per_partition` records each. Timestamps advance 100 ms per record with occasional 90 s
 /// jumps (so 60 s record-time rotation happens); every 37th value is pretty-printed over
 /// two lines.
-inline void prepare_log(storage::log_store& log, uint32_t seed, int per_partition) {
+inline void prepare_log(logclient::log_client& log, uint32_t seed, int per_partition) {
   const std::string uid = test_uid;
   struct t {
     std::string name;

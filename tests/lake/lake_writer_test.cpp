@@ -6,7 +6,7 @@
 
 #include "pipeline/lake/lake_reader.hpp"
 #include "pipeline/lake/lake_writer.hpp"
-#include "storage/log.hpp"
+#include "logclient/local_log_client.hpp"
 #include "tests/lake/lake_test_util.hpp"
 
 namespace pinpipe::lake {
@@ -193,7 +193,7 @@ TEST(LakeWriter, ResumeAfterDroppedWriterGivesTheSameLakeAsAnUninterruptedRun) {
 
 TEST(Connector, MovesEveryMatchingTopicIntoTheLakeAndSkipsOthers) {
   temp_dir d;
-  auto log = storage::make_memory_log();
+  auto log = logclient::make_memory_log_client();
   test::prepare_log(*log, 7, 120);
   connector c(*log, test::test_uid, {d.path(), 25, 60000});
   int64_t total = 0;
@@ -235,7 +235,7 @@ TEST(Connector, MovesEveryMatchingTopicIntoTheLakeAndSkipsOthers) {
 
 TEST(Connector, ResumesAfterItsLastObjectWhenRestarted) {
   temp_dir d;
-  auto log = storage::make_memory_log();
+  auto log = logclient::make_memory_log_client();
   ASSERT_TRUE(log->create_topic("u.pin", {}).ok());
   for (int i = 0; i < 10; ++i)
     test::produce_one(*log, "u.pin", 0, rec(i), 1000);
@@ -255,7 +255,7 @@ TEST(Connector, ResumesAfterItsLastObjectWhenRestarted) {
 TEST(Connector, LakeAheadOfTheLogIsReportedNotOverwritten) {
   temp_dir d;
   test::write_text(d.sub(object_key("u.pin", 0, 0)), rec(0) + "\n" + rec(1) + "\n");
-  auto log = storage::make_memory_log();
+  auto log = logclient::make_memory_log_client();
   ASSERT_TRUE(log->create_topic("u.pin", {}).ok());
   test::produce_one(*log, "u.pin", 0, rec(0), 1);
   connector c(*log, "u", {d.path(), 4, 0});

@@ -13,22 +13,14 @@ allowed='^(storage|logclient|tests/storage|tests/fuzz|tests/logclient|bench)/|^a
 # Not switched to log_client yet. Each line is a file that must move to log_client;
 # remove it here when it does. The list may only shrink.
 pending='
-actors/interfaces.hpp
 actors/pipeline_runtime.hpp
-actors/type_ids.hpp
 console/api_overview.cpp
 messages/convert.hpp
 messages/fast_codec.hpp
 nodes/cmd_simulate.cpp
 nodes/fault_switch.cpp
-pipeline/lake/connector.cpp
 pipeline/paths.hpp
-tests/actors/pipeline_util.hpp
 tests/console/console_api_test.cpp
-tests/lake/lake_crash_helper.cpp
-tests/lake/lake_crash_test.cpp
-tests/lake/lake_test_util.hpp
-tests/lake/lake_writer_test.cpp
 tests/pipeline/pipeline_checks.hpp
 '
 
