@@ -11,13 +11,12 @@
 #include <sstream>
 #include <tuple>
 
-#include <sqlite3.h>
-
 #include "actors/pipeline_runtime.hpp"
 #include "nodes/command.hpp"
 #include "nodes/metrics.hpp"
 #include "pipeline/batch/queries.hpp"
 #include "pipeline/batch/scheduler.hpp"
+#include "pipeline/warehouse/inspect.hpp"
 
 namespace fs = std::filesystem;
 
@@ -38,44 +37,20 @@ int run_sql(const actors::data_paths& paths, const std::string& sql) {
   if (!fs::exists(paths.warehouse, ec))
     return fail("no warehouse at " + paths.warehouse,
                 "run `pinpipe simulate`, a node with the sink role, or `pinpipe batch run` first");
-  sqlite3* db = nullptr;
-  const std::string uri = "file:" + paths.warehouse + "?mode=ro";
-  if (sqlite3_open_v2(uri.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr) !=
-      SQLITE_OK) {
-    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
-    sqlite3_close(db);
-    return fail("cannot open " + paths.warehouse + ": " + msg, "check the path and permissions");
-  }
-  sqlite3_busy_timeout(db, 5000);
-  sqlite3_stmt* stmt = nullptr;
-  const char* tail = nullptr;
-  if (sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &stmt, &tail) !=
-          SQLITE_OK ||
-      !stmt) {
-    std::string msg = sqlite3_errmsg(db);
-    sqlite3_finalize(stmt);
-    sqlite3_close(db);
-    return fail_usage("--sql: " + (msg == "not an error" ? std::string("no statement") : msg) +
-                      " (quote table names that start with a digit: \"0a60b9a8a831_pin_table\"; "
-                      "docs/warehouse.md lists the tables)");
+  auto q = warehouse::query_readonly(paths.warehouse, sql);
+  if (!q) {
+    if (q.error().code() == errc::invalid_argument)
+      return fail_usage("--sql: " + q.error().message() +
+                        " (quote table names that start with a digit: \"0a60b9a8a831_pin_table\"; "
+                        "docs/warehouse.md lists the tables)");
+    if (q.error().code() == errc::io_error && q.error().message().rfind("cannot open", 0) == 0)
+      return fail(q.error().message(), "check the path and permissions");
+    return fail("--sql: " + q.error().message(),
+                "the warehouse is opened read-only; use SELECT statements");
   }
   text_table t;
-  for (int i = 0; i < sqlite3_column_count(stmt); ++i)
-    t.header.push_back(sqlite3_column_name(stmt, i));
-  int rc;
-  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-    std::vector<std::string> row;
-    for (int i = 0; i < sqlite3_column_count(stmt); ++i) {
-      auto* text = sqlite3_column_text(stmt, i);
-      row.push_back(text ? reinterpret_cast<const char*>(text) : "NULL");
-    }
-    t.rows.push_back(std::move(row));
-  }
-  std::string msg = rc == SQLITE_DONE ? "" : sqlite3_errmsg(db);
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  if (!msg.empty())
-    return fail("--sql: " + msg, "the warehouse is opened read-only; use SELECT statements");
+  t.header = std::move(q->header);
+  t.rows = std::move(q->rows);
   std::cout << t.rows.size() << (t.rows.size() == 1 ? " row" : " rows") << " from "
             << paths.warehouse << "\n";
   print_table(std::cout, t);

@@ -29,4 +29,16 @@ table_counts(const std::string& path, const std::vector<std::string>& tables);
 result<std::map<std::pair<std::string, int32_t>, int64_t>>
 stream_positions(const std::string& path);
 
+/// The rows of a read-only query, every value as text ("NULL" for SQL NULL).
+struct query_rows {
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+};
+
+/// Runs the first statement of `sql` on the warehouse at `path`, opened read-only (a write
+/// fails). Errors: io_error when the file cannot be opened; invalid_argument when the
+/// statement does not prepare (bad SQL, unknown table, or no statement); the SQLite message
+/// (read_only, busy, ...) when a step fails.
+result<query_rows> query_readonly(const std::string& path, const std::string& sql);
+
 } // namespace pinpipe::warehouse

@@ -42,6 +42,33 @@ TEST(WarehouseInspect, CountsPositionsAndMissingTables) {
   EXPECT_EQ(reported_tables(uid).front(), uid + "_pin_table");
 }
 
+TEST(WarehouseInspect, QueryReadOnlyReturnsRowsAndRefusesWrites) {
+  temp_dir dir;
+  const auto path = dir.file("warehouse.db");
+  {
+    auto wh = warehouse::warehouse::open(path, uid);
+    ASSERT_TRUE(wh.ok()) << wh.error().to_string();
+    ASSERT_TRUE((*wh)->apply_stream(pin_batch(pin_stream, 0, 0, 3)).ok());
+  }
+  auto q = query_readonly(path, "SELECT partition, next_offset, NULL AS n FROM stream_positions");
+  ASSERT_TRUE(q.ok()) << q.error().to_string();
+  EXPECT_EQ(q->header, (std::vector<std::string>{"partition", "next_offset", "n"}));
+  ASSERT_EQ(q->rows.size(), 1u);
+  EXPECT_EQ(q->rows[0], (std::vector<std::string>{"0", "3", "NULL"}));
+
+  auto bad = query_readonly(path, "SELECT * FROM no_such_table");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code(), errc::invalid_argument);
+  EXPECT_NE(bad.error().message().find("no_such_table"), std::string::npos);
+  auto empty = query_readonly(path, "   ");
+  ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(empty.error().message(), "no statement");
+  auto write = query_readonly(path, "DELETE FROM stream_positions");
+  ASSERT_FALSE(write.ok());
+  EXPECT_NE(write.error().code(), errc::invalid_argument) << write.error().to_string();
+  EXPECT_EQ(query_readonly(path, "SELECT COUNT(*) FROM stream_positions")->rows[0][0], "1");
+}
+
 TEST(WarehouseInspect, MissingFileIsAnErrorAndIsNotCreated) {
   temp_dir dir;
   const auto path = dir.file("absent.db");
@@ -50,6 +77,7 @@ TEST(WarehouseInspect, MissingFileIsAnErrorAndIsNotCreated) {
   EXPECT_NE(counts.error().message().find(path), std::string::npos) << counts.error().message();
   EXPECT_FALSE(stream_positions(path).ok());
   EXPECT_FALSE(batch::read_run_history(path, uid + "_dag").ok());
+  EXPECT_FALSE(query_readonly(path, "SELECT 1").ok());
   EXPECT_FALSE(std::filesystem::exists(path));
 }
 
