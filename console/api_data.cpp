@@ -1,16 +1,12 @@
 // Dead letters (filters, counts per reason) and the warehouse (tables, schemas, sample rows).
 #include "console/console_impl.hpp"
+#include "pipeline/warehouse/schema.hpp"
 
 namespace pinpipe::console {
 namespace {
 
 std::string quote_ident(const std::string& name) {
-  std::string out = "\"";
-  for (char ch : name) {
-    if (ch == '"') out += '"';
-    out += ch;
-  }
-  return out + "\"";
+  return warehouse::schema::quote(name); // the one SQL identifier quoting
 }
 
 } // namespace

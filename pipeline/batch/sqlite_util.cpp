@@ -1,5 +1,7 @@
 #include "pipeline/batch/sqlite_util.hpp"
 
+#include "pipeline/warehouse/schema.hpp"
+
 namespace pinpipe::batch::sql {
 
 result<stmt_ptr> prepare(sqlite3* db, const std::string& text, const std::string& what) {
@@ -30,13 +32,7 @@ status exec(sqlite3* db, const std::string& text, const std::string& what) {
 }
 
 std::string quote_ident(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-  return out;
+  return warehouse::schema::quote(name);
 }
 
 } // namespace pinpipe::batch::sql

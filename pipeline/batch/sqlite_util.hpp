@@ -24,7 +24,7 @@ result<stmt_ptr> prepare(sqlite3* db, const std::string& text, const std::string
 /// Runs one or more statements without results.
 status exec(sqlite3* db, const std::string& text, const std::string& what);
 
-/// `"name"` with inner quotes doubled: a safe SQL identifier.
+/// `"name"` with inner quotes doubled: a safe SQL identifier (warehouse::schema::quote).
 std::string quote_ident(const std::string& name);
 
 /// BEGIN IMMEDIATE ... COMMIT, rolled back on destruction unless commit() succeeded: the

@@ -2,22 +2,10 @@
 
 #include <memory>
 
+#include "pipeline/warehouse/schema.hpp"
 #include "pipeline/warehouse/sqlite_util.hpp"
 
 namespace pinpipe::warehouse {
-
-namespace {
-
-std::string quoted(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
-} // namespace
 
 std::vector<std::string> reported_tables(const std::string& uid) {
   return {uid + "_pin_table", uid + "_geo_table", uid + "_user_table", "pin_clean",
@@ -32,7 +20,7 @@ table_counts(const std::string& path, const std::vector<std::string>& tables) {
   for (const auto& t : tables) {
     int64_t n = -1;
     sql::stmt s;
-    if (s.prepare(db->get(), "SELECT COUNT(*) FROM " + quoted(t)).ok()) { // else: no table
+    if (s.prepare(db->get(), "SELECT COUNT(*) FROM " + schema::quote(t)).ok()) { // else: no table
       int rc = 0;
       if (s.step("counting " + t, &rc).ok() && rc == SQLITE_ROW)
         n = sqlite3_column_int64(s.get(), 0);
