@@ -7,6 +7,7 @@
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include "actors/fetch_serving.hpp"
 #include "common/logging.hpp"
 #include "messages/convert.hpp"
 
@@ -82,7 +83,7 @@ m::fetch_offsets_response broker_state::fetch_offsets(const m::fetch_offsets_req
 }
 
 m::fetch_response broker_state::fetch_now(const m::fetch_request& req) {
-  auto res = m::fetch_from(*log, req);
+  auto res = fetch_from(*log, req);
   if (!res) return with_status(m::fetch_response{}, res.error());
   return m::to_wire(*res);
 }

@@ -6,6 +6,7 @@
 #include <caf/send.hpp>
 
 #include "actors/durable_committer.hpp"
+#include "actors/fetch_serving.hpp"
 #include "actors/type_ids.hpp"
 #include "messages/codec.hpp"
 #include "messages/convert.hpp"
@@ -131,7 +132,7 @@ struct fast_path {
     if (!req) return;
     // Straight from the stored bytes into the reply's payload (no record structs).
     size_t count = 0;
-    auto payload = m::encode_fetch_from(*log, *req, count);
+    auto payload = actors::encode_fetch_from(*log, *req, count);
     if (!payload) {
       reply_with(rsp, with_status(m::fetch_response{}, payload.error()));
       return;

@@ -24,17 +24,6 @@ template <class Resp> Resp with_status(Resp r, const status& st) {
   return r;
 }
 
-/// Serves a fetch request from `log` (no waiting): its records, or invalid_request when
-/// max_bytes is not positive, or the log's error.
-result<storage::fetch_result> fetch_from(const storage::log_store& log, const fetch_request& req);
-
-/// fetch_from, written straight into the MessagePack payload of an ok fetch_response from
-/// the log's stored bytes (log_store::fetch_each): no record is copied into a struct on the
-/// way. `count` gets the number of records. Decodes to the same fetch_response as
-/// to_wire(*fetch_from(...)); the records array always has a 32-bit length.
-result<std::string> encode_fetch_from(const storage::log_store& log, const fetch_request& req,
-                                      size_t& count);
-
 /// The produce response for a log produce result (status, offsets, duplicate flag).
 produce_response to_wire(const storage::produce_result& pr);
 
