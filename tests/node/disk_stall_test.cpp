@@ -6,6 +6,7 @@
 // and a flood of garbage frames is counted without flooding the node's log.
 #include <chrono>
 #include <cstdio>
+#include <iostream>
 #include <sstream>
 #include <thread>
 
@@ -173,6 +174,8 @@ TEST(BadRequestFlood, GarbageFramesAreCountedAndTheirWarningsRateLimited) {
   const auto log = node.stderr_text();
   EXPECT_NE(log.find(std::to_string(n) + " bad requests"), std::string::npos) << log.substr(0, 4000);
   const size_t warned = count_lines_with(log, "undecodable request frame");
+  std::cout << n << " garbage frames in " << seconds << " s (rounded up): " << warned
+            << " warning lines, " << count_lines_with(log, "suppressed") << " summary lines\n";
   // 10 lines per second plus about one summary line per second (and one at stop).
   EXPECT_LE(warned, static_cast<size_t>(12 * seconds + 2)) << "over " << seconds << " s";
   EXPECT_GE(warned, 10u);
