@@ -76,7 +76,7 @@ status pipeline_runtime::impl::start() {
   if (ec)
     return status{errc::io_error,
                   "cannot create directories under " + paths.root + ": " + ec.message()};
-  if (auto st = ensure_default_topics(log, cfg); !st.ok()) return st;
+  if (auto st = ensure_default_topics(client, cfg); !st.ok()) return st;
 
   if (opt.gateway) {
     gateway::gateway_options g;

@@ -21,7 +21,7 @@
 #include "common/status.hpp"
 #include "pipeline/batch/scheduler.hpp"
 #include "pipeline/paths.hpp"
-#include "storage/log.hpp"
+#include "logclient/local_log_client.hpp"
 
 namespace caf {
 class actor_system;

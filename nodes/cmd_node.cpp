@@ -116,7 +116,8 @@ int run_node(const common_options& common, const node_flags& flags) {
   }
 
   // 4. Default topics and streams, if missing.
-  if (auto st = actors::ensure_default_topics(*lg, *cfg); !st) {
+  logclient::local_log_client client(*lg);
+  if (auto st = actors::ensure_default_topics(client, *cfg); !st) {
     lg->close();
     return fail(st);
   }

@@ -36,7 +36,7 @@ storage::log_config log_config_of(const config::config& cfg, const std::string& 
   return lc;
 }
 
-status ensure_default_topics(storage::log_store& log, const config::config& cfg) {
+status ensure_default_topics(logclient::log_client& log, const config::config& cfg) {
   const auto& uid = cfg.pipeline.user_id;
   for (const char* t : {"pin", "geo", "user"}) {
     storage::topic_config topic;

@@ -9,7 +9,7 @@
 
 #include "common/config.hpp"
 #include "common/status.hpp"
-#include "storage/log.hpp"
+#include "logclient/log_client.hpp"
 
 namespace pinpipe {
 
@@ -24,6 +24,6 @@ storage::log_config log_config_of(const config::config& cfg, const std::string& 
 
 /// Creates the default topics of the pipeline if missing: <uid>.pin/.geo/.user and the
 /// streams streaming-<uid>-pin/-geo/-user (cfg.pipeline.stream_shards shards each).
-status ensure_default_topics(storage::log_store& log, const config::config& cfg);
+status ensure_default_topics(logclient::log_client& log, const config::config& cfg);
 
 } // namespace pinpipe

@@ -13,13 +13,11 @@ allowed='^(storage|logclient|tests/storage|tests/fuzz|tests/logclient|bench)/|^a
 # Not switched to log_client yet. Each line is a file that must move to log_client;
 # remove it here when it does. The list may only shrink.
 pending='
-actors/pipeline_runtime.hpp
 console/api_overview.cpp
 messages/convert.hpp
 messages/fast_codec.hpp
 nodes/cmd_simulate.cpp
 nodes/fault_switch.cpp
-pipeline/paths.hpp
 tests/console/console_api_test.cpp
 tests/pipeline/pipeline_checks.hpp
 '
