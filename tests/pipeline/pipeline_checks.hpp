@@ -17,7 +17,7 @@
 #include <sqlite3.h>
 
 #include "pipeline/lake/lake_reader.hpp"
-#include "storage/log.hpp"
+#include "logclient/local_log_client.hpp"
 #include "tests/node/node_process.hpp"
 
 namespace pinpipe::test {
@@ -33,9 +33,9 @@ inline run_result run_pinpipe(const std::vector<std::string>& args, std::chrono:
 inline std::map<std::string, int64_t>
 log_counts(const std::string& data_dir, std::map<std::string, std::vector<int64_t>>* hw = nullptr) {
   std::map<std::string, int64_t> out;
-  storage::log_config lc;
+  logclient::log_config lc;
   lc.dir = data_dir + "/log";
-  auto log = storage::open_file_log(lc);
+  auto log = logclient::open_local_log(lc);
   EXPECT_TRUE(log.ok()) << (log.ok() ? "" : log.error().to_string());
   if (!log.ok()) return out;
   for (const auto& t : (*log)->list_topics()) {
@@ -44,7 +44,7 @@ log_counts(const std::string& data_dir, std::map<std::string, std::vector<int64_
       if (hw) (*hw)[t.name].push_back(p.high_watermark.get());
     }
   }
-  (*log)->close();
+  log->reset(); // closes the log
   return out;
 }
 
