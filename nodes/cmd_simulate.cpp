@@ -26,6 +26,7 @@
 
 #include "actors/broker_actor.hpp"
 #include "actors/pipeline_runtime.hpp"
+#include "actors/system_setup.hpp"
 #include "actors/type_ids.hpp"
 #include "common/logging.hpp"
 #include "nodes/command.hpp"
@@ -228,7 +229,7 @@ void run_batch_once(actors::pipeline_runtime& runtime, simulation_summary& summa
 int run_graph(std::shared_ptr<storage::log_store> log, const config::config& cfg,
               const simulate_flags& f, double rate, simulation_summary& summary) {
   caf::actor_system_config sys_cfg;
-  actors::register_message_types(sys_cfg);
+  actors::configure_actor_system(sys_cfg);
   caf::actor_system sys{sys_cfg};
   auto rt = start_runtime(sys, *log, cfg, f);
   if (!rt) return fail(rt.error());
