@@ -23,6 +23,8 @@ caf::behavior gateway_fn(caf::stateful_actor<gateway_state>* self,
         out.items = s.records_produced;
         for (auto& [code, n] : s.errors_by_status)
           out.errors += n;
+        out.bad_requests = s.bad_requests;
+        out.log_lines_suppressed = s.log_lines_suppressed;
         return out;
       },
   };

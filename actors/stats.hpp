@@ -15,6 +15,8 @@ struct actor_stats {
   int64_t errors = 0;
   int64_t dead_letters = 0;
   int64_t objects = 0;   ///< lake objects written (connector)
+  int64_t bad_requests = 0;         ///< rejected requests (gateway, node API)
+  int64_t log_lines_suppressed = 0; ///< warnings about them left out by the rate limit
   bool finished = false; ///< emulator: all events sent
   std::string last_error;
 };

@@ -229,8 +229,10 @@ reply metrics(context& c, const http_request&) {
                std::to_string(p.id.get()) + "\"} " +
                std::to_string(p.high_watermark.get() - p.log_start.get()) + "\n";
   }
-  if (c.src.actor_stats) {
-    auto stats = c.src.actor_stats();
+  if (c.src.actor_stats || c.src.node_api_stats) {
+    std::vector<actors::actor_stats> stats;
+    if (c.src.actor_stats) stats = c.src.actor_stats();
+    if (c.src.node_api_stats) stats.push_back(c.src.node_api_stats());
     help("pinpipe_actor_items", "events sent, records moved or rows written by a pipeline actor");
     for (const auto& s : stats)
       m += "pinpipe_actor_items{actor=\"" + label_value(s.name) + "\"} " +
@@ -243,6 +245,15 @@ reply metrics(context& c, const http_request&) {
     for (const auto& s : stats)
       m += "pinpipe_actor_dead_letters{actor=\"" + label_value(s.name) + "\"} " +
            std::to_string(s.dead_letters) + "\n";
+    help("pinpipe_bad_requests", "requests rejected as malformed or over a limit (gateway, node-api)");
+    for (const auto& s : stats)
+      m += "pinpipe_bad_requests{actor=\"" + label_value(s.name) + "\"} " +
+           std::to_string(s.bad_requests) + "\n";
+    help("pinpipe_log_lines_suppressed",
+         "warnings about rejected requests left out of the log by its rate limit");
+    for (const auto& s : stats)
+      m += "pinpipe_log_lines_suppressed{actor=\"" + label_value(s.name) + "\"} " +
+           std::to_string(s.log_lines_suppressed) + "\n";
   }
   ro_db db(c.src.warehouse_path);
   if (db && table_exists(db.db, "batch_runs")) {

@@ -54,6 +54,8 @@ struct console_sources {
   int64_t retry_delay_s = 120;
   std::function<std::vector<actors::actor_stats>()> actor_stats;
   std::function<result<int64_t>()> stream_lag;
+  /// The node's ZeroMQ API counters (bad_requests, log_lines_suppressed); may be empty.
+  std::function<actors::actor_stats()> node_api_stats;
 };
 
 struct console_options {

@@ -192,7 +192,14 @@ int run_node(const common_options& common, const node_flags& flags) {
 
       // 7b. The web console (docs/console.md): every node serves one unless [console]
       //     listen is ""; a port already taken is a warning, not a reason to stop the node.
-      if (auto con = start_console(*cfg, lg, pipeline.get(), server.endpoint(), ""); !con) {
+      auto api_stats = [&server] {
+        auto s = actors::named_stats("node-api");
+        s.bad_requests = static_cast<int64_t>(server.bad_requests());
+        s.log_lines_suppressed = static_cast<int64_t>(server.log_lines_suppressed());
+        return s;
+      };
+      if (auto con = start_console(*cfg, lg, pipeline.get(), server.endpoint(), "", api_stats);
+          !con) {
         std::cout << "warning: no web console: " << con.error().message() << std::endl;
         log->warn("no web console: {}", con.error().message());
       } else if (*con) {

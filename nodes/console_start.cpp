@@ -7,7 +7,8 @@ namespace pinpipe::cli {
 result<std::unique_ptr<console::console_server>>
 start_console(const config::config& cfg, std::shared_ptr<storage::log_store> log,
               actors::pipeline_runtime* runtime, const std::string& node_endpoint,
-              const std::string& log_file) {
+              const std::string& log_file,
+              std::function<actors::actor_stats()> node_api_stats) {
   if (cfg.console.listen.empty()) return std::unique_ptr<console::console_server>();
   console::console_options o;
   if (auto st = console::parse_listen(cfg.console.listen, o); !st) return st;
@@ -28,6 +29,7 @@ start_console(const config::config& cfg, std::shared_ptr<storage::log_store> log
   s.start_date = cfg.scheduler.start_date;
   s.retries = cfg.scheduler.retries;
   s.retry_delay_s = cfg.scheduler.retry_delay_s;
+  s.node_api_stats = std::move(node_api_stats);
   if (runtime) {
     s.actor_stats = [runtime] { return runtime->stats(); };
     s.stream_lag = [runtime] { return runtime->stream_lag(); };

@@ -3,11 +3,13 @@
 // directory's files, and the pipeline runtime's counters when this process runs one.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "common/config.hpp"
 #include "common/status.hpp"
+#include "actors/stats.hpp"
 #include "console/console_server.hpp"
 
 namespace pinpipe::actors {
@@ -21,6 +23,7 @@ namespace pinpipe::cli {
 result<std::unique_ptr<console::console_server>>
 start_console(const config::config& cfg, std::shared_ptr<storage::log_store> log,
               actors::pipeline_runtime* runtime, const std::string& node_endpoint,
-              const std::string& log_file);
+              const std::string& log_file,
+              std::function<actors::actor_stats()> node_api_stats = {});
 
 } // namespace pinpipe::cli

@@ -9,9 +9,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir="${PINPIPE_BUILD_DIR:-build}"
-[ -f "${build_dir}/CMakeCache.txt" ] || { echo "test: error: ${build_dir} is not configured (run bash scripts/setup.sh first)" >&2; exit 1; }
-echo "test: building every test and benchmark in ${build_dir}"
-cmake --build "${build_dir}" -j"${PINPIPE_JOBS:-2}"
+# `setup.sh all` installs what the tests need beyond the main job (Chromium and selenium for
+# the console's browser test, clang for the fuzzers) and builds every test and benchmark.
+echo "test: installing the test tools and building every test and benchmark in ${build_dir}"
+bash scripts/setup.sh all
 ctest --test-dir "${build_dir}" --output-on-failure -j"${PINPIPE_TEST_JOBS:-2}" --timeout 600
 
 # Fuzzing and sanitizers (docs/faults.md): own build directories (build-fuzz, build-asan,

@@ -58,6 +58,7 @@ protected:
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
   }
+  std::function<actors::actor_stats()> api_stats_; ///< set before start(); may stay empty
   void start(std::vector<std::string> keys = {}) {
     console_options o;
     o.port = 0;
@@ -69,6 +70,7 @@ protected:
     s.data_dir = dir_;
     s.warehouse_path = dir_ + "/warehouse.db";
     s.results_dir = dir_ + "/results";
+    s.node_api_stats = api_stats_;
     auto srv = console_server::start(o, s);
     ASSERT_TRUE(srv.ok()) << srv.error().to_string();
     server_ = std::move(*srv);
@@ -205,6 +207,24 @@ TEST_F(console_api, MetricsArePrometheusText) {
                         "partition=\"1\"} 0"),
             std::string::npos);
   EXPECT_NE(m.body.find("pinpipe_batch_runs{state=\"success\"} 1"), std::string::npos);
+}
+
+// Rejected requests are counted in a metric (issue 11: count them, do not log each one).
+TEST_F(console_api, MetricsCountRejectedRequestsOfTheNodeApi) {
+  api_stats_ = [] {
+    auto s = actors::named_stats("node-api");
+    s.bad_requests = 10000;
+    s.log_lines_suppressed = 9987;
+    return s;
+  };
+  start();
+  auto m = get("/metrics");
+  ASSERT_EQ(m.status, 200);
+  EXPECT_NE(m.body.find("pinpipe_bad_requests{actor=\"node-api\"} 10000\n"), std::string::npos)
+      << m.body;
+  EXPECT_NE(m.body.find("pinpipe_log_lines_suppressed{actor=\"node-api\"} 9987\n"),
+            std::string::npos)
+      << m.body;
 }
 
 } // namespace
