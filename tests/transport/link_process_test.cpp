@@ -2,6 +2,8 @@
 // heartbeats end the wait), a node with a CURVE client allowlist (listed client served,
 // unlisted refused, the refusal logged), and the CLI against a closed port (fails at once)
 // and a stopped node (times out after --timeout-ms, with another message).
+#include <fstream>
+#include <iterator>
 #include <signal.h>
 
 #include <chrono>
@@ -23,6 +25,21 @@ namespace m = pinpipe::messages;
 
 double seconds_since(clock_type::time_point t) {
   return std::chrono::duration<double>(clock_type::now() - t).count();
+}
+
+/// SIGSTOP takes effect asynchronously: kill() can return while the node still runs on the
+/// other core and answers one more request. Waits (at most 2 s) until /proc shows it stopped.
+bool stop_and_wait(pid_t pid) {
+  if (kill(pid, SIGSTOP) != 0) return false;
+  for (int i = 0; i < 200; ++i) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto close = stat.rfind(')');
+    if (close != std::string::npos && close + 2 < stat.size() && stat[close + 2] == 'T')
+      return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
 }
 
 /// Resumes a SIGSTOPped child whatever happens, so the node can be stopped at the end.
@@ -62,7 +79,7 @@ TEST(TransportProcess, HeartbeatsEndTheWaitForAStoppedNode) {
   auto first = transport::request(*c, m::list_topics_request{}, 5000);
   ASSERT_TRUE(first.ok()) << first.error().to_string();
 
-  ASSERT_EQ(kill(node.pid(), SIGSTOP), 0);
+  ASSERT_TRUE(stop_and_wait(node.pid()));
   resume_on_exit resume{node.pid()};
   auto t0 = clock_type::now();
   auto rep = transport::request(*c, m::list_topics_request{}, 20000);
@@ -160,7 +177,7 @@ TEST(TransportProcess, CliAgainstAStoppedNodeTimesOutAfterTimeoutMs) {
   temp_dir d;
   node_process node;
   ASSERT_TRUE(node.start(d.file("data")));
-  ASSERT_EQ(kill(node.pid(), SIGSTOP), 0);
+  ASSERT_TRUE(stop_and_wait(node.pid()));
   resume_on_exit resume{node.pid()};
   auto t0 = clock_type::now();
   auto r = run_cli({"topics", "list", "--broker", node.endpoint(), "--timeout-ms", "1200"}, {},
