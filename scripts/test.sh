@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Runs the whole test suite (after scripts/setup.sh has built it): every suite registered with
 # ctest, including the multi-process crash tests and the Python client tests, and the
-# benchmark smoke run; then every fuzz target for a bounded time (scripts/fuzz.sh, clang); on
-# request, the storage/transport/messages/raft unit tests under ASan+UBSan and the log's
-# concurrency tests under TSan (scripts/sanitize.sh). Exits non-zero when anything fails.
+# benchmark smoke run; then every fuzz target for a bounded time (scripts/fuzz.sh, clang) and
+# the storage/transport/messages/raft unit tests under ASan+UBSan and the log's concurrency
+# tests under TSan (scripts/sanitize.sh). Exits non-zero when anything fails.
 #   PINPIPE_FUZZ_SECONDS=20   seconds per fuzz target (0 skips fuzzing)
-#   PINPIPE_SANITIZE=0        1 adds the sanitizer builds (about 15 more minutes on 2 cores)
+#   PINPIPE_SANITIZE=1        0 skips the sanitizer builds (about 10 minutes on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir="${PINPIPE_BUILD_DIR:-build}"
@@ -25,7 +25,7 @@ if [ "${fuzz_seconds}" -gt 0 ]; then
   echo "test: fuzzing every target for ${fuzz_seconds} s (PINPIPE_FUZZ_SECONDS; 0 skips)"
   bash scripts/fuzz.sh "${fuzz_seconds}"
 fi
-if [ "${PINPIPE_SANITIZE:-0}" != 0 ]; then
-  echo "test: sanitizer builds (PINPIPE_SANITIZE=1)"
+if [ "${PINPIPE_SANITIZE:-1}" != 0 ]; then
+  echo "test: sanitizer builds (PINPIPE_SANITIZE=0 skips)"
   bash scripts/sanitize.sh
 fi
