@@ -77,6 +77,14 @@ std::vector<field> fields(config& c) {
        &c.gateway.idempotency_window_s},
       {"gateway", "idempotency_keys_per_topic", kind::i64, rule::positive,
        &c.gateway.idempotency_keys_per_topic},
+      {"cluster", "nodes", kind::string_list, rule::any, &c.cluster.nodes},
+      {"cluster", "member_keys", kind::string_list, rule::any, &c.cluster.member_keys},
+      {"cluster", "cluster_id", kind::string, rule::any, &c.cluster.cluster_id},
+      {"cluster", "replication_factor", kind::i32, rule::non_negative,
+       &c.cluster.replication_factor},
+      {"cluster", "election_timeout_ms", kind::i32, rule::positive,
+       &c.cluster.election_timeout_ms},
+      {"cluster", "heartbeat_ms", kind::i32, rule::positive, &c.cluster.heartbeat_ms},
       {"faults", "allow", kind::boolean, rule::any, &c.faults.allow},
       {"faults", "block_fsync_file", kind::string, rule::any, &c.faults.block_fsync_file},
       {"console", "listen", kind::string, rule::any, &c.console.listen},
@@ -288,7 +296,7 @@ std::string known_keys(std::vector<field>& fs, const std::string& section) {
 
 const char* const sections[] = {"node",      "log",       "pipeline", "gateway",
                                 "console",   "connector", "scheduler", "emulator",
-                                "faults"};
+                                "faults",    "cluster"};
 
 bool known_section(const std::string& s) {
   return std::find(std::begin(sections), std::end(sections), s) != std::end(sections);
@@ -301,7 +309,7 @@ status apply_table(config& cfg, const toml::table& root) {
     if (!known_section(sec))
       return config_error("[" + sec +
                           "]: unknown section; known sections: node, log, pipeline, gateway, "
-                          "console, connector, scheduler, emulator, faults");
+                          "console, connector, scheduler, emulator, faults, cluster");
     auto tbl = sec_node.as_table();
     if (!tbl)
       return config_error("[" + sec + "]: expected a table ([" + sec + "] header), got " +

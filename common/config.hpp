@@ -118,8 +118,23 @@ struct faults_section {
   std::string block_fsync_file;
 };
 
+/// A replicated cluster (docs/cluster.md). No nodes = a one-node cluster, as before.
+struct cluster_section {
+  /// Every member, "ID@ENDPOINT" (the node's [node] listen address as the others reach
+  /// it), the same list on every node; [node] id must be one of the ids.
+  std::vector<std::string> nodes;
+  /// Public CURVE keys of the members, "ID@KEY" (Z85); all or none. With keys, node links
+  /// use CURVE and only members may connect.
+  std::vector<std::string> member_keys;
+  std::string cluster_id = "pinpipe"; ///< nodes of another cluster id are refused
+  int32_t replication_factor = 0;     ///< replicas per new partition; 0 = min(3, nodes)
+  int32_t election_timeout_ms = 1000; ///< a follower waits 1-2x this for its leader
+  int32_t heartbeat_ms = 50;          ///< leader heartbeats (batched per node pair)
+};
+
 struct config {
   node_section node;
+  cluster_section cluster;
   log_section log;
   pipeline_section pipeline;
   gateway_section gateway;
