@@ -1,0 +1,118 @@
+// The durable part of one replica of one Raft group: its hard state (term, vote) and its
+// batches, in its own directory (docs/log-format.md, "Replica files (cluster)"; byte
+// layout in cluster/raft_disk_format.hpp).
+//
+// Lifecycle: open() creates or recovers the directory; the host hands take_loaded() to a
+// new raft::node, then for every ready with a persist request calls write() (in order)
+// and, once per loop iteration, sync(); after sync() returns ok every request written
+// before it is durable and the host may call node::persisted() for them and send their
+// messages. An I/O error in write() or sync() leaves the files in an unknown state: every
+// later call returns the same error, and the host must reopen (recovery cuts what is not
+// whole).
+//
+// Durability order inside sync(): the hard state file first (write tmp, fsync, rename,
+// fsync the directory), then one fdatasync of the batch file. A crash in between leaves a
+// newer hard state with an older log, which Raft allows; never batches of a term whose
+// vote was lost. A reset replaces raft.log at once (tmp, fsync, rename), writing a staged
+// hard state first for the same reason.
+//
+// Threading: not thread-safe; one owner (the replica's host loop) calls everything.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cluster/raft_disk_format.hpp"
+#include "common/status.hpp"
+#include "raft/node.hpp"
+
+namespace pinpipe::storage::io {
+class file;
+}
+
+namespace pinpipe::cluster {
+
+/// The durable part of one replica of one Raft group, in its own directory.
+class raft_disk {
+public:
+  /// What recovery did to raft.log's tail (cut_at < 0: nothing was cut).
+  struct recovery_info {
+    int64_t cut_at = -1;       ///< byte position of the first record dropped
+    int64_t bytes_dropped = 0; ///< bytes removed from there to the old end of the file
+    std::string reason;        ///< why that record was refused
+    size_t entries = 0;        ///< whole entries kept
+  };
+
+  /// Opens (creating the directory and files if missing) and runs recovery: reads the hard
+  /// state file and the batch file, cuts a torn or corrupt tail (CRC) and reports it in the
+  /// log (spdlog via common/logging.hpp). errc::io_error / corrupt_data with the path on failure.
+  static result<std::unique_ptr<raft_disk>> open(const std::string& dir);
+
+  /// What recovery found: hard state, log_start, prefix_term, producer snapshot at log_start,
+  /// and every batch (raft::entry with its payload) in order.
+  const raft::durable_state& loaded() const { return loaded_; }
+  raft::durable_state take_loaded() { return std::move(loaded_); }
+  const recovery_info& recovery() const { return recovery_; }
+
+  /// Applies one persist request IN ORDER: hard state (staged), reset, truncate, append.
+  /// Nothing is durable until sync(). Entries that do not continue the log (base not the
+  /// previous last + 1, base > last, a term lower than the previous one, an unknown kind,
+  /// a payload over 256 MiB) are refused with invalid_argument before anything is applied.
+  status write(const raft::persist_request& r);
+  /// Makes everything written so far durable: the hard state (if it changed) by write tmp +
+  /// fsync + rename + fsync of the directory, then one fdatasync of the batch file (only if
+  /// something was written), so the host can group several requests into one sync.
+  status sync();
+
+  int64_t bytes() const { return end_; } ///< size of the batch file
+  const std::string& dir() const { return dir_; }
+  /// The hard state as of the last write() (durable once sync() returns).
+  const raft::hard_state& hard() const { return hard_staged_; }
+  offset_t log_start() const { return log_start_; }
+  term_t prefix_term() const { return prefix_term_; }
+  /// Last offset stored (log_start - 1 when empty) and its term.
+  offset_t last() const;
+  term_t last_term() const;
+  size_t entry_count() const { return index_.size(); }
+
+  ~raft_disk();
+  raft_disk(const raft_disk&) = delete;
+  raft_disk& operator=(const raft_disk&) = delete;
+
+private:
+  /// Where one stored entry is: enough to truncate and to check what comes next.
+  struct position {
+    offset_t base;
+    offset_t last;
+    term_t term;
+    int64_t at; ///< byte position of its record in raft.log
+  };
+
+  explicit raft_disk(std::string dir);
+  status load_state();
+  status load_log();
+  status create_log();
+  status write_state();
+  status replace_log(const disk_format::log_header& h);
+  /// Checks `r` against the log as it will be after its reset and truncation.
+  status check_request(const raft::persist_request& r) const;
+  status fail(status st); ///< remembers an I/O failure and returns it
+
+  std::string dir_, state_path_, log_path_;
+  std::unique_ptr<storage::io::file> log_; ///< raft.log, open read/write
+  int64_t end_ = 0;                        ///< size of raft.log = where the next record goes
+  int64_t header_end_ = 0;
+  offset_t log_start_{0};
+  term_t prefix_term_{0};
+  std::vector<position> index_;
+  raft::hard_state hard_durable_, hard_staged_;
+  bool dirty_ = false; ///< raft.log changed since the last fdatasync
+  status failed_;
+  std::string buf_; ///< the bytes of one write(), reused
+  raft::durable_state loaded_;
+  recovery_info recovery_;
+};
+
+} // namespace pinpipe::cluster
