@@ -9,6 +9,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "common/file_write.hpp"
@@ -49,10 +50,30 @@ void wait_if_blocked() {
 }
 } // namespace test_hooks
 
+std::string free_space_note(const std::string& path) {
+  // The file itself, else the directory it is (to be) in.
+  struct statvfs vfs {};
+  std::string at = path;
+  if (::statvfs(at.c_str(), &vfs) != 0) {
+    const auto slash = path.rfind('/');
+    at = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+    if (::statvfs(at.c_str(), &vfs) != 0) return "";
+  }
+  const auto avail = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+  const auto total = static_cast<uint64_t>(vfs.f_blocks) * vfs.f_frsize;
+  return std::to_string(avail) + " of " + std::to_string(total) +
+         " bytes free on the file system of " + at;
+}
+
 status errno_status(const std::string& what, const std::string& path, int err) {
   const errc code = (err == ENOSPC || err == EDQUOT) ? errc::disk_full : errc::io_error;
   std::string msg = what + " " + path + ": " + std::strerror(err);
-  if (code == errc::disk_full) msg += "; free disk space or lower log.retention_bytes";
+  if (code == errc::disk_full) {
+    const std::string note = free_space_note(path);
+    if (!note.empty()) msg += " (" + note + ")";
+    msg += "; free disk space (delete files, or lower log.retention_bytes) and retry: the "
+           "next write tries again, no restart needed";
+  }
   return {code, msg};
 }
 

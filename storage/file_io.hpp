@@ -14,8 +14,12 @@
 
 namespace pinpipe::storage::io {
 
-/// Status for a failed system call on `path` (uses errno).
+/// Status for a failed system call on `path` (uses errno). ENOSPC and EDQUOT become
+/// errc::disk_full, whose message adds the free space of the file system and what to do.
 status errno_status(const std::string& what, const std::string& path, int err);
+/// "<avail> of <total> bytes free on the file system of <path or its directory>"; empty
+/// when statvfs fails.
+std::string free_space_note(const std::string& path);
 
 class file {
 public:

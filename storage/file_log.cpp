@@ -114,7 +114,9 @@ public:
     if (name.rfind("__", 0) == 0) {
       return {errc::invalid_argument, "topic names starting with '__' are internal; pick another"};
     }
-    return create_topic_impl(name, cfg);
+    auto st = create_topic_impl(name, cfg);
+    if (st.code() == errc::disk_full) ++disk_full_errors_;
+    return st;
   }
 
   status delete_topic(const std::string& name) override {
@@ -365,6 +367,7 @@ public:
     s.flush_rounds = committer_.flush_rounds();
     s.merged_groups = merged_groups_.load();
     s.merged_requests = merged_requests_.load();
+    s.disk_full_errors = disk_full_errors_.load() + committer_.disk_full_errors();
     return s;
   }
 
@@ -408,6 +411,7 @@ private:
     if (res.st.ok() && !res.duplicate) {
       watches_.notify(req.topic, req.partition, res.last_offset + 1);
     }
+    if (res.st.code() == errc::disk_full) ++disk_full_errors_;
     if (!res.st.ok() || req.required_acks != acks::all) {
       // A roll left a sealed segment to fsync: the flusher does it (not this thread, which
       // must not wait for the disk with acks none/leader).
@@ -561,6 +565,7 @@ private:
   group_committer committer_{cfg_.flush_max_delay_us}; ///< the flusher (group_commit.hpp)
   std::atomic<uint64_t> merged_groups_{0};
   std::atomic<uint64_t> merged_requests_{0};
+  std::atomic<uint64_t> disk_full_errors_{0}; ///< appends and topic creates (stats())
 };
 
 status validate_log_config(const log_config& cfg) {

@@ -23,6 +23,10 @@ struct file_log_stats {
   uint64_t merged_groups = 0;   ///< batches written by produce_many for several requests
   uint64_t merged_requests = 0; ///< requests that went into those merged batches
   uint64_t cached_files = 0;    ///< closed segment files open in the fd cache now
+  /// Writes refused because the disk was full (ENOSPC/EDQUOT): appends and group-commit
+  /// fsyncs answered with errc::disk_full (one per batch; merged requests count once),
+  /// and topic creations. Exposed as pinpipe_disk_full_errors.
+  uint64_t disk_full_errors = 0;
 };
 
 /// The counters of a log made by open_file_log; nullopt for other implementations.

@@ -51,6 +51,8 @@ public:
   uint64_t fsyncs() const { return fsyncs_.load(); }
   uint64_t synced_batches() const { return synced_batches_.load(); }
   uint64_t flush_rounds() const { return flush_rounds_.load(); }
+  /// Callbacks answered with errc::disk_full because their fsync failed so.
+  uint64_t disk_full_errors() const { return disk_full_errors_.load(); }
 
 private:
   void loop();
@@ -64,6 +66,7 @@ private:
   std::atomic<uint64_t> fsyncs_{0};
   std::atomic<uint64_t> synced_batches_{0};
   std::atomic<uint64_t> flush_rounds_{0};
+  std::atomic<uint64_t> disk_full_errors_{0};
 };
 
 } // namespace pinpipe::storage

@@ -248,7 +248,10 @@ status segment::append(const std::string& batch, const format::batch_header& h) 
                 small_commits();
     if (want_more && zeros_ahead) ahead_ = std::min(2 * ahead_, settings_.prealloc_ahead);
   }
-  if (auto st = file_->pwrite_all(batch.data(), batch.size(), size_); !st) return st;
+  if (auto st = file_->pwrite_all(batch.data(), batch.size(), size_); !st) {
+    cut_back_failed_write();
+    return st;
+  }
   std::vector<offset_entry> oe;
   std::vector<time_entry> te;
   const int64_t pos = size_;
@@ -267,6 +270,24 @@ status segment::append(const std::string& batch, const format::batch_header& h) 
   next_ = offset_t{h.last_offset() + 1};
   if (want_more) settings_.pre->request(shared_from_this());
   return status::success();
+}
+
+void segment::cut_back_failed_write() {
+  // A failed pwrite (disk full) may have written part of the batch: the write position
+  // stays at size_ (nothing of the batch is readable) and the file is cut back to it, so
+  // no partial batch is left after the last whole one and the space is given back. Any
+  // preallocated zeros past size_ go too; the next append asks for them again.
+  std::unique_lock<std::mutex> lk{pre_mtx_};
+  pre_cv_.wait(lk, [&] { return claimed_end_ == prealloc_end_; }); // no piece being filled
+  auto file_size = file_->size();
+  if (file_size && *file_size > size_) {
+    if (auto st = file_->truncate(size_); !st) {
+      // The bytes stay past the write position: the next append overwrites them and
+      // recovery cuts a torn tail, so this only costs the space.
+      logging::get("storage")->warn("cannot cut back a failed write: {}", st.to_string());
+    }
+  }
+  prealloc_end_ = claimed_end_ = size_;
 }
 
 bool segment::preallocate_step() {
@@ -288,20 +309,43 @@ bool segment::preallocate_step() {
   status st = file ? file->write_zeros(start, stop_at - start)
                    : status{errc::io_error, "segment " + path_ + " closed"};
   bool more = false;
+  bool was_failing = false;
   {
     std::lock_guard<std::mutex> guard{pre_mtx_};
-    if (st.ok()) prealloc_end_ = stop_at;
+    if (st.ok()) {
+      prealloc_end_ = stop_at;
+    } else if (file) {
+      // A part of the piece may be zero-filled (disk full half way): cut it off, so a full
+      // disk keeps its last bytes for appends. Safe here: appends that would cross
+      // prealloc_end_ wait while the piece is claimed, and none wrote past `start`.
+      auto size = file->size();
+      if (size && *size > start) (void)file->truncate(start);
+    }
     claimed_end_ = prealloc_end_;
+    was_failing = prealloc_failing_;
+    prealloc_failing_ = !st.ok();
     const int64_t w = written_end_.load(std::memory_order_acquire);
     more = st.ok() && !sealed_ && prealloc_end_ < w + ahead_ &&
            prealloc_end_ < settings_.segment_bytes && small_commits();
   }
   pre_cv_.notify_all();
-  if (st.ok()) st = file->datasync();
+  if (st.ok()) {
+    st = file->datasync();
+    if (!st) {
+      std::lock_guard<std::mutex> guard{pre_mtx_};
+      prealloc_failing_ = true;
+    }
+  }
   if (!st) {
-    logging::get("storage")->warn("preallocation: {}", st.to_string());
+    // Retried lazily: the next append that wants zeros ahead asks again. Logged once per
+    // run of failures (a full disk would otherwise log one line per append).
+    if (!was_failing)
+      logging::get("storage")->warn("preallocation (retried on the next append): {}",
+                                    st.to_string());
     return false;
   }
+  if (was_failing)
+    logging::get("storage")->info("preallocation of {} works again", path_);
   return more;
 }
 

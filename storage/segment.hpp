@@ -157,6 +157,9 @@ private:
   std::atomic<int64_t> written_end_{0};
   std::atomic<int64_t> synced_end_{0};   ///< written_end_ as of the last datasync()
   std::atomic<int64_t> commit_bytes_{0}; ///< moving average of the bytes each datasync covered
+  bool prealloc_failing_ = false; ///< the last zero-fill failed (pre_mtx_; logs once)
+  /// After a failed append: file cut back to size_, preallocation forgotten (disk full).
+  void cut_back_failed_write();
   /// The preallocation rule of segment_settings::prealloc_max_commit.
   bool small_commits() const;
   int64_t max_ts_ = -1;
