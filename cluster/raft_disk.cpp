@@ -206,8 +206,9 @@ status raft_disk::load_log() {
     if (recovery_.reason == disk_format::to_string(disk_format::record_check::short_record))
       log->warn("{} (a write torn by a crash)", what);
     else
-      log->error("{} (a torn write, or damage: entries after it are dropped too and the "
-                 "leader sends them again)",
+      log->error("{} (a torn write, or damage to synced data: the entries after it are dropped "
+                 "too; if this replica acknowledged them, replace it under a new node id, "
+                 "docs/raft.md \"Limits\")",
                  what);
   }
   return status::success();

@@ -119,4 +119,10 @@ inline std::unique_ptr<raft_disk> open_ok(const std::string& dir) {
   return std::move(d.value());
 }
 
+/// What a reopened directory holds (empty, with a test failure, when it does not open).
+inline raft::durable_state load(const std::string& dir) {
+  auto d = open_ok(dir);
+  return d ? d->take_loaded() : raft::durable_state{};
+}
+
 } // namespace pinpipe::cluster::testing
