@@ -307,7 +307,14 @@ status raft_disk::write(const raft::persist_request& r) {
       index_.push_back({e.base, e.last, e.term, end_ + static_cast<int64_t>(buf_.size())});
       disk_format::append_entry(e, buf_);
     }
-    if (auto st = log_->pwrite_all(buf_.data(), buf_.size(), end_); !st) return fail(st);
+    if (auto st = log_->pwrite_all(buf_.data(), buf_.size(), end_); !st) {
+      if (st.code() != errc::disk_full) return fail(st);
+      // Cut back what part of the append went in: the log is as before this append, and
+      // the same request may be written again once there is space.
+      index_.resize(index_.size() - r.entries.size());
+      if (auto cut = log_->truncate(end_); !cut) return fail(cut);
+      return st;
+    }
     end_ += static_cast<int64_t>(buf_.size());
     dirty_ = true;
     if (buf_.capacity() > (8u << 20)) std::string().swap(buf_); // keep no catch-up sized buffer
@@ -317,8 +324,10 @@ status raft_disk::write(const raft::persist_request& r) {
 
 status raft_disk::sync() {
   if (!failed_.ok()) return failed_;
+  // A failed hard state write leaves the old file (or the new one, not yet durable): it is
+  // written again by the next sync, so it does not stop the disk.
   if (hard_staged_ != hard_durable_) {
-    if (auto st = write_state(); !st) return fail(st);
+    if (auto st = write_state(); !st) return st;
   }
   if (dirty_) {
     if (auto st = log_->datasync(); !st) return fail(st);

@@ -6,9 +6,11 @@
 // new raft::node, then for every ready with a persist request calls write() (in order)
 // and, once per loop iteration, sync(); after sync() returns ok every request written
 // before it is durable and the host may call node::persisted() for them and send their
-// messages. An I/O error in write() or sync() leaves the files in an unknown state: every
-// later call returns the same error, and the host must reopen (recovery cuts what is not
-// whole).
+// messages. Errors: a full disk during an append (errc::disk_full) cuts the append back, so
+// the same request can be written again once there is space; a failed hard state write is
+// retried by the next sync(). Any other I/O error in write() or sync() (a failed fdatasync
+// above all) leaves the files in an unknown state: every later call returns that error,
+// and the host must reopen (recovery cuts what is not whole).
 //
 // Durability order inside sync(): the hard state file first (write tmp, fsync, rename,
 // fsync the directory), then one fdatasync of the batch file. A crash in between leaves a
