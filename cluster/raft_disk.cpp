@@ -4,6 +4,8 @@
 #include <cerrno>
 #include <filesystem>
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "common/file_write.hpp"
@@ -78,7 +80,22 @@ raft_disk::raft_disk(std::string dir)
     : dir_(std::move(dir)), state_path_(dir_ + "/" + state_name), log_path_(dir_ + "/" + log_name),
       log_(std::make_unique<io::file>()) {}
 
-raft_disk::~raft_disk() = default;
+raft_disk::~raft_disk() {
+  if (dir_fd_ >= 0) ::close(dir_fd_); // releases the flock
+}
+
+status raft_disk::lock_dir() {
+  dir_fd_ = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd_ < 0) return files::errno_status("opening the replica directory", dir_, errno);
+  if (::flock(dir_fd_, LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK)
+      return {errc::io_error, "the replica directory " + dir_ +
+                                  " is already open (by this process or another): one "
+                                  "raft_disk per directory; stop the other user first"};
+    return files::errno_status("locking the replica directory", dir_, errno);
+  }
+  return status::success();
+}
 
 result<std::unique_ptr<raft_disk>> raft_disk::open(const std::string& dir_in) {
   std::string dir = dir_in;
@@ -99,6 +116,7 @@ result<std::unique_ptr<raft_disk>> raft_disk::open(const std::string& dir_in) {
     if (auto st = files::fsync_dir(files::parent_dir(dir)); !st) return st;
   }
   std::unique_ptr<raft_disk> d(new raft_disk(dir));
+  if (auto st = d->lock_dir(); !st) return st;
   // An interrupted atomic replace leaves its temp file; the real file is whole.
   for (const std::string& p : {d->state_path_ + ".tmp", d->log_path_ + ".tmp"}) {
     if (auto st = remove_leftover(p); !st) return st;

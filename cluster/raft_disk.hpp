@@ -50,6 +50,8 @@ public:
   /// Opens (creating the directory and files if missing) and runs recovery: reads the hard
   /// state file and the batch file, cuts a torn or corrupt tail (CRC) and reports it in the
   /// log (spdlog via common/logging.hpp). errc::io_error / corrupt_data with the path on failure.
+  /// The directory is flock()ed while the object lives: a second open of it, from this
+  /// process or another, fails with io_error.
   static result<std::unique_ptr<raft_disk>> open(const std::string& dir);
 
   /// What recovery found: hard state, log_start, prefix_term, producer snapshot at log_start,
@@ -93,6 +95,7 @@ private:
   };
 
   explicit raft_disk(std::string dir);
+  status lock_dir();
   status load_state();
   status load_log();
   status create_log();
@@ -104,6 +107,7 @@ private:
 
   std::string dir_, state_path_, log_path_;
   std::unique_ptr<storage::io::file> log_; ///< raft.log, open read/write
+  int dir_fd_ = -1;                        ///< the directory, flock()ed while this object lives
   int64_t end_ = 0;                        ///< size of raft.log = where the next record goes
   int64_t header_end_ = 0;
   offset_t log_start_{0};

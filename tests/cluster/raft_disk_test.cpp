@@ -91,6 +91,7 @@ TEST(RaftDisk, RoundTripKeepsEveryFieldAndPayloadByte) {
   // Appends continue after a reopen.
   ASSERT_TRUE(d->write(append_req({make_entry(106, 106, 3, "next")})).ok());
   ASSERT_TRUE(d->sync().ok());
+  d.reset();
   EXPECT_EQ(load(t.path()).entries.size(), 5u);
 }
 
@@ -140,6 +141,7 @@ TEST(RaftDisk, TruncateThenAppendReplacesTheTail) {
   r.truncate_from = offset_t{0};
   ASSERT_TRUE(d->write(r).ok());
   ASSERT_TRUE(d->sync().ok());
+  d.reset();
   EXPECT_EQ(load(t.path()).entries, entries(0, 1, 4));
 }
 
@@ -210,6 +212,7 @@ TEST(RaftDisk, TornTailRecoversToTheLastWholeEntry) {
     // The log continues where the whole entries end.
     ASSERT_TRUE(d->write(append_req(entries(4, 2, 2), 3)).ok());
     ASSERT_TRUE(d->sync().ok());
+    d.reset();
     raft::durable_state again = load(t.path());
     ASSERT_FALSE(again.entries.empty());
     EXPECT_EQ(again.entries.back().last, offset_t{5});
@@ -274,6 +277,7 @@ TEST(RaftDisk, NonContiguousEntriesAreRefusedAndNothingIsWritten) {
   r.truncate_from = offset_t{1};
   EXPECT_TRUE(d->write(r).ok());
   ASSERT_TRUE(d->sync().ok());
+  d.reset();
   EXPECT_EQ(load(t.path()).entries.size(), 2u);
 }
 
@@ -376,6 +380,18 @@ TEST(RaftDisk, LeftoverTempFilesAreRemovedOnOpen) {
   ASSERT_TRUE(d);
   EXPECT_FALSE(fs::exists(t / "raft.log.tmp"));
   EXPECT_FALSE(fs::exists(t / "raft.state.tmp"));
+}
+
+TEST(RaftDisk, DirectoryIsOpenedByOneRaftDiskAtATime) {
+  temp_dir t;
+  auto first = open_ok(t.path());
+  ASSERT_TRUE(first);
+  auto second = raft_disk::open(t.path());
+  ASSERT_FALSE(second.ok()) << "two writers would interleave their records";
+  EXPECT_TRUE(contains(second.error().message(), "already open")) << second.error().message();
+  EXPECT_TRUE(contains(second.error().message(), t.path())) << second.error().message();
+  first.reset();
+  EXPECT_TRUE(open_ok(t.path())) << "closing releases the directory";
 }
 
 TEST(RaftDisk, DirectoryThatIsAFileIsRefused) {
