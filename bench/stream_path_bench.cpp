@@ -21,7 +21,6 @@
 //                     [--cleaners N] [--quick] [--only throughput|latency]
 //
 // Targets: >= 100,000 records/s; p99 <= 50 ms at 10,000 records/s.
-#include <sqlite3.h>
 
 #include <algorithm>
 #include <condition_variable>
@@ -42,6 +41,7 @@
 #include "pipeline/emulator/kinesis_hash.hpp"
 #include "pipeline/emulator/sender.hpp"
 #include "pipeline/source/source_db.hpp"
+#include "pipeline/warehouse/sql.hpp"
 #include "storage/log.hpp"
 
 namespace {
@@ -161,45 +161,33 @@ struct node_under_test {
 class wh_reader {
 public:
   explicit wh_reader(const std::string& path) {
-    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-      sqlite3_close(db_);
-      db_ = nullptr;
-    }
-  }
-  ~wh_reader() {
-    for (auto* s : {positions_})
-      if (s) sqlite3_finalize(s);
-    if (db_) sqlite3_close(db_);
+    if (auto db = warehouse::sql::open(path, SQLITE_OPEN_READONLY, /*busy_ms=*/0))
+      db_ = std::move(*db);
   }
   bool ok() const { return db_ != nullptr; }
   int64_t scalar(const std::string& sql) {
-    sqlite3_stmt* s = nullptr;
-    int64_t v = -1;
-    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &s, nullptr) == SQLITE_OK &&
-        sqlite3_step(s) == SQLITE_ROW)
-      v = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    return v;
+    auto v = warehouse::sql::query_int(db_.get(), sql, -1);
+    return v ? *v : -1;
   }
   /// (topic, partition) -> next_offset; false when the table is not readable yet.
   bool positions(std::map<std::pair<std::string, int32_t>, int64_t>& out) {
-    if (!positions_ && sqlite3_prepare_v2(db_,
-                                          "SELECT topic, partition, next_offset FROM "
-                                          "stream_positions",
-                                          -1, &positions_, nullptr) != SQLITE_OK)
+    if (!positions_.get() &&
+        !positions_.prepare(db_.get(), "SELECT topic, partition, next_offset FROM "
+                                       "stream_positions")
+             .ok())
       return false;
-    sqlite3_reset(positions_);
-    int rc;
-    while ((rc = sqlite3_step(positions_)) == SQLITE_ROW)
-      out[{reinterpret_cast<const char*>(sqlite3_column_text(positions_, 0)),
-           sqlite3_column_int(positions_, 1)}] = sqlite3_column_int64(positions_, 2);
-    sqlite3_reset(positions_);
-    return rc == SQLITE_DONE;
+    for (;;) {
+      auto row = positions_.next("reading stream_positions");
+      if (!row) return false;
+      if (!*row) return true;
+      out[{positions_.text(0), static_cast<int32_t>(positions_.integer(1))}] =
+          positions_.integer(2);
+    }
   }
 
 private:
-  sqlite3* db_ = nullptr;
-  sqlite3_stmt* positions_ = nullptr;
+  warehouse::sql::db_ptr db_; // declared first: closed after the statement
+  warehouse::sql::stmt positions_;
 };
 
 void produce_one(storage::log_store& log, const std::string& topic, int32_t p,

@@ -3,13 +3,8 @@
 #include "pipeline/warehouse/schema.hpp"
 
 namespace pinpipe::console {
-namespace {
 
-std::string quote_ident(const std::string& name) {
-  return warehouse::schema::quote(name); // the one SQL identifier quoting
-}
-
-} // namespace
+using warehouse::schema::quote;
 
 reply api_dead_letters(context& c, const http_request& r) {
   int64_t limit = 0, offset = 0;
@@ -93,7 +88,7 @@ reply api_warehouse(context& c, const http_request&) {
     const std::string name = n[0].get<std::string>();
     std::vector<std::vector<json>> rows, cols;
     json count = nullptr;
-    if (query_rows(db.db, "SELECT COUNT(*) FROM " + quote_ident(name), {}, rows, err))
+    if (query_rows(db.db, "SELECT COUNT(*) FROM " + quote(name), {}, rows, err))
       count = rows.at(0).at(0);
     json schema = json::array();
     if (query_rows(db.db, "SELECT name, type FROM pragma_table_info(?)", {name}, cols, err))
@@ -114,7 +109,7 @@ reply api_warehouse_table(context& c, const http_request& r, const std::string& 
     return error_reply(404, "no warehouse table '" + table + "' (GET /api/v1/warehouse lists them)");
   std::vector<std::vector<json>> rows;
   std::vector<std::string> columns;
-  if (!query_rows(db.db, "SELECT * FROM " + quote_ident(table) + " LIMIT CAST(? AS INTEGER)",
+  if (!query_rows(db.db, "SELECT * FROM " + quote(table) + " LIMIT CAST(? AS INTEGER)",
                   {std::to_string(limit)}, rows, err, &columns))
     return error_reply(500, "reading " + table + ": " + err);
   json jrows = json::array();

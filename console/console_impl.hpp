@@ -9,10 +9,10 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
-#include <sqlite3.h>
 
 #include "console/console_server.hpp"
 #include "gateway/http_server.hpp"
+#include "pipeline/warehouse/sql.hpp"
 
 namespace pinpipe::console {
 
@@ -40,14 +40,13 @@ reply json_reply(const json& body, int status = 200);
 /// {"error": {"code": status, "message": message}}
 reply error_reply(int status, const std::string& message);
 
-/// The warehouse opened read-only (nullptr + message when it cannot be).
+/// The warehouse opened read-only (warehouse::sql::open_readonly; db is nullptr and error
+/// says why when it cannot be).
 struct ro_db {
+  warehouse::sql::db_ptr conn;
   sqlite3* db = nullptr;
   std::string error;
   explicit ro_db(const std::string& path);
-  ~ro_db();
-  ro_db(const ro_db&) = delete;
-  ro_db& operator=(const ro_db&) = delete;
   explicit operator bool() const { return db != nullptr; }
 };
 /// Runs `sql` with text parameters; each row as JSON values (integers, reals, text, null).

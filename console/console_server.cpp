@@ -25,56 +25,48 @@ reply error_reply(int status, const std::string& message) {
 }
 
 ro_db::ro_db(const std::string& path) {
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    error = db ? sqlite3_errmsg(db) : "out of memory";
-    sqlite3_close(db);
-    db = nullptr;
-    error = "cannot open the warehouse " + path + ": " + error +
+  auto c = warehouse::sql::open_readonly(path);
+  if (!c) {
+    error = "the warehouse: " + c.error().message() +
             " (it appears with the first stream rows or batch run)";
     return;
   }
-  sqlite3_busy_timeout(db, 5000);
-}
-
-ro_db::~ro_db() {
-  if (db) sqlite3_close(db);
+  conn = std::move(*c);
+  db = conn.get();
 }
 
 bool query_rows(sqlite3* db, const std::string& sql, const std::vector<std::string>& params,
                 std::vector<std::vector<json>>& rows, std::string& error,
                 std::vector<std::string>* columns) {
-  sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
-    error = sqlite3_errmsg(db);
-    sqlite3_finalize(st);
+  warehouse::sql::stmt st;
+  if (auto s = st.prepare(db, sql); !s) {
+    error = s.message();
     return false;
   }
   for (size_t i = 0; i < params.size(); ++i)
-    sqlite3_bind_text(st, static_cast<int>(i) + 1, params[i].data(),
-                      static_cast<int>(params[i].size()), SQLITE_TRANSIENT);
-  const int n = sqlite3_column_count(st);
+    st.bind(static_cast<int>(i) + 1, params[i]); // params outlive the steps
+  const int n = st.column_count();
   if (columns)
     for (int i = 0; i < n; ++i)
-      columns->push_back(sqlite3_column_name(st, i));
-  int rc;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+      columns->push_back(st.column_name(i));
+  for (;;) {
+    auto more = st.next("reading the warehouse");
+    if (!more) {
+      error = more.error().message();
+      return false;
+    }
+    if (!*more) return true;
     std::vector<json> row;
     for (int i = 0; i < n; ++i) {
-      switch (sqlite3_column_type(st, i)) {
-      case SQLITE_INTEGER: row.emplace_back(sqlite3_column_int64(st, i)); break;
-      case SQLITE_FLOAT: row.emplace_back(sqlite3_column_double(st, i)); break;
+      switch (st.type(i)) {
+      case SQLITE_INTEGER: row.emplace_back(st.integer(i)); break;
+      case SQLITE_FLOAT: row.emplace_back(st.real(i)); break;
       case SQLITE_NULL: row.emplace_back(nullptr); break;
-      default: {
-        const auto* t = reinterpret_cast<const char*>(sqlite3_column_text(st, i));
-        row.emplace_back(std::string(t ? t : "", static_cast<size_t>(sqlite3_column_bytes(st, i))));
-      }
+      default: row.emplace_back(st.text(i));
       }
     }
     rows.push_back(std::move(row));
   }
-  if (rc != SQLITE_DONE) error = sqlite3_errmsg(db);
-  sqlite3_finalize(st);
-  return rc == SQLITE_DONE;
 }
 
 bool table_exists(sqlite3* db, const std::string& name) {

@@ -12,10 +12,14 @@
 #include "common/csv.hpp"
 #include "common/file_write.hpp"
 #include "pipeline/batch/queries.hpp"
-#include "pipeline/batch/sqlite_util.hpp"
+#include "pipeline/warehouse/schema.hpp"
+#include "pipeline/warehouse/sql.hpp"
 
 namespace pinpipe::batch {
 namespace {
+
+namespace sql = warehouse::sql;
+using warehouse::schema::quote;
 
 void append_field(std::string& out, const std::optional<std::string>& v) {
   if (v) csv::append_field(out, *v, /*quote_empty=*/true); // null: empty, unquoted
@@ -29,12 +33,12 @@ bool valid_name(const std::string& n) {
 }
 
 status replace_table(sqlite3* db, const query_output& out) {
-  const std::string table = sql::quote_ident(out.name);
+  const std::string table = quote(out.name);
   std::string create = "CREATE TABLE " + table + "(";
   std::string insert = "INSERT INTO " + table + " VALUES(";
   for (size_t i = 0; i < out.columns.size(); ++i) {
     create +=
-        (i ? ", " : "") + sql::quote_ident(out.columns[i]) + " " + column_type(out.columns[i]);
+        (i ? ", " : "") + quote(out.columns[i]) + " " + column_type(out.columns[i]);
     insert += i ? ", ?" : "?";
   }
   create += ")";
@@ -42,19 +46,21 @@ status replace_table(sqlite3* db, const query_output& out) {
 
   sql::transaction tx{db};
   if (auto st = tx.begin(); !st) return st;
-  if (auto st = sql::exec(db, "DROP TABLE IF EXISTS " + table, "drop table " + out.name); !st)
-    return st;
-  if (auto st = sql::exec(db, create, "create table " + out.name); !st) return st;
-  auto ins = sql::prepare(db, insert, "insert into " + out.name);
-  if (!ins) return ins.error();
-  sqlite3_stmt* s = ins->get();
+  auto failed = [&](const std::string& what, const status& st) {
+    return status{st.code() == errc::disk_full ? errc::disk_full : errc::internal,
+                  what + " " + out.name + ": " + st.message()};
+  };
+  if (auto st = sql::exec(db, "DROP TABLE IF EXISTS " + table); !st)
+    return failed("drop table", st);
+  if (auto st = sql::exec(db, create); !st) return failed("create table", st);
+  sql::stmt ins;
+  if (auto st = ins.prepare(db, insert); !st) return failed("insert into", st);
   for (const auto& row : out.rows) {
-    sqlite3_reset(s);
     for (size_t i = 0; i < row.size(); ++i) {
       int idx = static_cast<int>(i) + 1;
       const auto& v = row[i];
       if (!v) {
-        sqlite3_bind_null(s, idx);
+        ins.bind_null(idx);
       } else if (std::strcmp(column_type(out.columns[i]), "INTEGER") == 0) {
         errno = 0;
         char* end = nullptr;
@@ -62,15 +68,14 @@ status replace_table(sqlite3* db, const query_output& out) {
         if (v->empty() || errno != 0 || end != v->c_str() + v->size())
           return {errc::invalid_argument, "table " + out.name + ": column " + out.columns[i] +
                                               " expects an integer, got '" + *v + "'"};
-        sqlite3_bind_int64(s, idx, x);
+        ins.bind(idx, static_cast<int64_t>(x));
       } else {
-        sqlite3_bind_text(s, idx, v->data(), static_cast<int>(v->size()), SQLITE_TRANSIENT);
+        ins.bind(idx, *v); // bound SQLITE_STATIC: `out` outlives the step
       }
     }
-    if (sqlite3_step(s) != SQLITE_DONE)
-      return {errc::internal, "insert into " + out.name + " failed: " + sqlite3_errmsg(db)};
+    if (auto st = ins.run("insert into " + out.name); !st) return failed("insert into", st);
   }
-  ins->reset(); // finalize before commit
+  ins.finalize(); // before commit
   return tx.commit();
 }
 

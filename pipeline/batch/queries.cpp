@@ -7,10 +7,12 @@
 #include <cstdlib>
 
 #include "pipeline/batch/query_sql.hpp"
-#include "pipeline/batch/sqlite_util.hpp"
+#include "pipeline/warehouse/sql.hpp"
 
 namespace pinpipe::batch {
 namespace {
+
+namespace sql = warehouse::sql;
 
 bool parse_int(const std::string& s, long long& out) {
   if (s.empty()) return false;
@@ -76,29 +78,23 @@ result<query_output> run_query(sqlite3* db, const std::string& name) {
       known += (known.empty() ? "" : ", ") + d.name;
     return status{errc::invalid_argument, "unknown query '" + name + "'; known queries: " + known};
   }
-  auto st = sql::prepare(db, it->sql, "query " + name);
-  if (!st) return st.error();
-  sqlite3_stmt* s = st->get();
-  const int ncols = sqlite3_column_count(s);
+  const std::string what = "query " + name;
+  sql::stmt s;
+  if (auto st = s.prepare(db, it->sql); !st) return query_failed(what, st);
+  const int ncols = s.column_count();
   PINPIPE_ASSERT(ncols == static_cast<int>(it->columns.size()),
                  "query SQL selects a different number of columns than declared");
   query_output out{it->name, it->columns, {}};
-  int rc;
-  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+  for (;;) {
+    auto more = s.next(what);
+    if (!more) return query_failed(what, more.error());
+    if (!*more) break;
     std::vector<std::optional<std::string>> row;
     row.reserve(ncols);
-    for (int i = 0; i < ncols; ++i) {
-      if (sqlite3_column_type(s, i) == SQLITE_NULL) {
-        row.emplace_back(std::nullopt);
-      } else {
-        auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, i));
-        row.emplace_back(std::string(p, static_cast<size_t>(sqlite3_column_bytes(s, i))));
-      }
-    }
+    for (int i = 0; i < ncols; ++i)
+      row.push_back(s.opt_text(i));
     out.rows.push_back(std::move(row));
   }
-  if (rc != SQLITE_DONE)
-    return status{errc::internal, "query " + name + " failed: " + sqlite3_errmsg(db)};
   sort_rows(out.columns, out.rows);
   return out;
 }

@@ -10,13 +10,14 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include <sqlite3.h>
-
 #include "pipeline/batch/query_sql.hpp"
-#include "pipeline/batch/sqlite_util.hpp"
+#include "pipeline/warehouse/sql.hpp"
 
 namespace pinpipe::batch {
 namespace {
+
+namespace sql = warehouse::sql;
+using row = sql::stmt; // the current row of a statement being stepped
 
 using text = std::optional<std::string>;
 constexpr int32_t no_id = -1;
@@ -24,11 +25,9 @@ constexpr int32_t no_id = -1;
 // Strings to dense ids; null -> no_id.
 class interner {
 public:
-  int32_t id(sqlite3_stmt* s, int col) {
-    if (sqlite3_column_type(s, col) == SQLITE_NULL) return no_id;
-    std::string v(reinterpret_cast<const char*>(sqlite3_column_text(s, col)),
-                  static_cast<size_t>(sqlite3_column_bytes(s, col)));
-    auto [it, added] = ids_.emplace(std::move(v), static_cast<int32_t>(names_.size()));
+  int32_t id(const row& s, int col) {
+    if (s.is_null(col)) return no_id;
+    auto [it, added] = ids_.emplace(s.text(col), static_cast<int32_t>(names_.size()));
     if (added) names_.push_back(&it->first);
     return it->second;
   }
@@ -40,10 +39,10 @@ private:
 };
 
 // Year of a timestamp column: the first 4 characters when all digits, else 0 (none).
-int32_t year_of(sqlite3_stmt* s, int col) {
-  if (sqlite3_column_type(s, col) == SQLITE_NULL) return 0;
-  const unsigned char* t = sqlite3_column_text(s, col);
-  if (sqlite3_column_bytes(s, col) < 4) return 0;
+int32_t year_of(const row& s, int col) {
+  if (s.is_null(col)) return 0;
+  std::string_view t = s.text_view(col);
+  if (t.size() < 4) return 0;
   int32_t y = 0;
   for (int i = 0; i < 4; ++i) {
     if (t[i] < '0' || t[i] > '9') return 0;
@@ -54,11 +53,11 @@ int32_t year_of(sqlite3_stmt* s, int col) {
 
 // Age group index into age_groups, or -1: numeric ages only, like the SQL CASE.
 const char* const age_groups[] = {"18-24", "25-35", "36-50", "+50"};
-int age_group_of(sqlite3_stmt* s, int col) {
-  int t = sqlite3_column_type(s, col);
+int age_group_of(const row& s, int col) {
+  int t = s.type(col);
   if (t != SQLITE_INTEGER && t != SQLITE_FLOAT) return -1;
-  double a = sqlite3_column_double(s, col);
-  if (t == SQLITE_INTEGER) a = static_cast<double>(sqlite3_column_int64(s, col));
+  double a = s.real(col);
+  if (t == SQLITE_INTEGER) a = static_cast<double>(s.integer(col));
   if (a >= 18 && a <= 24) return 0;
   if (a >= 25 && a <= 35) return 1;
   if (a >= 36 && a <= 50) return 2;
@@ -66,27 +65,27 @@ int age_group_of(sqlite3_stmt* s, int col) {
   return -1;
 }
 
-std::optional<int64_t> int_or_null(sqlite3_stmt* s, int col) {
-  if (sqlite3_column_type(s, col) != SQLITE_INTEGER) return std::nullopt;
-  return sqlite3_column_int64(s, col);
+std::optional<int64_t> int_or_null(const row& s, int col) {
+  if (s.type(col) != SQLITE_INTEGER) return std::nullopt;
+  return s.integer(col);
 }
 
 // An injective byte encoding of (user_name, age, date_joined) for SQL-DISTINCT semantics
 // (nulls equal to each other, distinct from every value): per column a tag byte (0 = null,
 // 1 = text, 2 = integer, 3 = real) then, for values, the 8-byte length and the bytes.
-std::string user_key(sqlite3_stmt* s) {
+std::string user_key(const row& s) {
   std::string key;
   for (int c = 1; c <= 3; ++c) {
-    int t = sqlite3_column_type(s, c);
+    int t = s.type(c);
     if (t == SQLITE_NULL) {
       key += '\0';
       continue;
     }
     key += static_cast<char>(t == SQLITE_INTEGER ? 2 : t == SQLITE_FLOAT ? 3 : 1);
-    auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s, c));
-    uint64_t n = static_cast<uint64_t>(sqlite3_column_bytes(s, c));
+    std::string_view v = s.text_view(c);
+    uint64_t n = v.size();
     key.append(reinterpret_cast<const char*>(&n), sizeof n);
-    key.append(p, n);
+    key.append(v.data(), v.size());
   }
   return key;
 }
@@ -123,13 +122,14 @@ template <class T> std::pair<const T*, const T*> matches(const std::vector<T>& v
 // Steps a statement to the end, calling f for each row.
 template <class F>
 status each_row(sqlite3* db, const std::string& text_sql, const std::string& what, F&& f) {
-  auto st = sql::prepare(db, text_sql, what);
-  if (!st) return st.error();
-  int rc;
-  while ((rc = sqlite3_step(st->get())) == SQLITE_ROW)
-    f(st->get());
-  if (rc != SQLITE_DONE) return {errc::internal, what + " failed: " + sqlite3_errmsg(db)};
-  return {};
+  sql::stmt s;
+  if (auto st = s.prepare(db, text_sql); !st) return query_failed(what, st);
+  for (;;) {
+    auto more = s.next(what);
+    if (!more) return query_failed(what, more.error());
+    if (!*more) return {};
+    f(static_cast<const row&>(s));
+  }
 }
 
 // count per (key, category) -> rows of the categories at each key's maximum (ties kept).
@@ -167,13 +167,13 @@ result<std::vector<query_output>> run_all_queries(sqlite3* db) {
   std::map<int32_t, std::unordered_set<std::string>> joined_users; // keys: user_key()
 
   auto st = each_row(db, "SELECT ind, country, timestamp FROM geo_clean", "read geo_clean",
-                     [&](sqlite3_stmt* s) {
+                     [&](const row& s) {
                        auto ind = int_or_null(s, 0);
                        if (ind) geos.push_back({*ind, countries.id(s, 1), year_of(s, 2)});
                      });
   if (!st) return st;
   st = each_row(db, "SELECT ind, user_name, age, date_joined FROM user_clean", "read user_clean",
-                [&](sqlite3_stmt* s) {
+                [&](const row& s) {
                   int32_t y = year_of(s, 3);
                   if (y >= 2015 && y <= 2020) {
                     joined_users[y].insert(user_key(s));
@@ -196,7 +196,7 @@ result<std::vector<query_output>> run_all_queries(sqlite3* db) {
   std::map<std::pair<int, int32_t>, std::vector<int64_t>> fc_by_age_year;
 
   st = each_row(db, "SELECT ind, category, follower_count, poster_name FROM pin_clean",
-                "read pin_clean", [&](sqlite3_stmt* s) {
+                "read pin_clean", [&](const row& s) {
                   auto ind = int_or_null(s, 0);
                   if (!ind) return;
                   auto [g0, g1] = matches(geos, *ind);

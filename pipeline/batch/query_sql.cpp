@@ -125,6 +125,12 @@ std::vector<query_def> build() {
 
 } // namespace
 
+status query_failed(const std::string& what, const status& st) {
+  return {errc::internal, what + ": " + st.message() +
+                              " (are the batch tables pin_clean, geo_clean, user_clean present? "
+                              "run the batch job first)"};
+}
+
 const std::vector<query_def>& query_defs() {
   static const std::vector<query_def> defs = build();
   return defs;

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "common/status.hpp"
+
 namespace pinpipe::batch {
 
 struct query_def {
@@ -17,5 +19,9 @@ struct query_def {
 
 /// The 9 definitions in PIPELINE order.
 const std::vector<query_def>& query_defs();
+
+/// A query that SQLite could not prepare or run (`st`, from warehouse::sql), as an internal
+/// error naming `what` and pointing at the usual cause: the batch tables are missing.
+status query_failed(const std::string& what, const status& st);
 
 } // namespace pinpipe::batch

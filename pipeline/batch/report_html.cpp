@@ -4,10 +4,9 @@
 #include <cstdio>
 #include <filesystem>
 
-#include <sqlite3.h>
-
 #include "common/file_write.hpp"
 #include "pipeline/batch/svg_chart.hpp"
+#include "pipeline/warehouse/sql.hpp"
 
 namespace pinpipe::batch {
 namespace {
@@ -52,21 +51,16 @@ void query_table(std::string& h, const query_output& out) {
 
 result<std::vector<dead_letter_count>> count_dead_letters(sqlite3* db, size_t limit) {
   std::vector<dead_letter_count> out;
-  sqlite3_stmt* st = nullptr;
-  const char* sql = "SELECT path, COALESCE(reason, ''), COUNT(*) FROM dead_letters "
-                    "GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2";
-  if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) != SQLITE_OK) {
-    std::string msg = sqlite3_errmsg(db);
-    sqlite3_finalize(st);
-    return status{errc::internal, "counting dead letters: " + msg};
-  }
-  int rc;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    auto text = [&](int c) {
-      const auto* v = reinterpret_cast<const char*>(sqlite3_column_text(st, c));
-      return std::string(v ? v : "");
-    };
-    dead_letter_count d{text(0), text(1), sqlite3_column_int64(st, 2)};
+  warehouse::sql::stmt st;
+  if (auto s = st.prepare(db, "SELECT path, COALESCE(reason, ''), COUNT(*) FROM dead_letters "
+                              "GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2");
+      !s)
+    return status{errc::internal, "counting dead letters: " + s.message()};
+  for (;;) {
+    auto more = st.next("counting dead letters");
+    if (!more) return status{errc::internal, more.error().message()};
+    if (!*more) break;
+    dead_letter_count d{st.text(0), st.text(1), st.integer(2)};
     if (out.size() < limit) {
       out.push_back(std::move(d));
     } else {
@@ -74,9 +68,6 @@ result<std::vector<dead_letter_count>> count_dead_letters(sqlite3* db, size_t li
       out.back().count += d.count;
     }
   }
-  sqlite3_finalize(st);
-  if (rc != SQLITE_DONE)
-    return status{errc::internal, std::string("counting dead letters: ") + sqlite3_errmsg(db)};
   return out;
 }
 

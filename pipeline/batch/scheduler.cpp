@@ -9,10 +9,9 @@
 #include <exception>
 #include <sstream>
 
-#include <sqlite3.h>
-
 #include "common/logging.hpp"
 #include "pipeline/batch/civil_time.hpp"
+#include "pipeline/warehouse/sql.hpp"
 
 namespace pinpipe::batch {
 
@@ -35,47 +34,18 @@ CREATE TABLE IF NOT EXISTS batch_runs (
   PRIMARY KEY (dag_id, run_id, attempt)
 ))";
 
-/// A prepared statement that finalizes itself; errors carry sqlite's message.
-class stmt {
-public:
-  stmt(sqlite3* db, const char* sql) : db_(db) {
-    rc_ = sqlite3_prepare_v2(db, sql, -1, &s_, nullptr);
-  }
-  ~stmt() { sqlite3_finalize(s_); }
-  stmt(const stmt&) = delete;
-  stmt& operator=(const stmt&) = delete;
-  bool ok() const { return rc_ == SQLITE_OK; }
-  stmt& bind(int i, const std::string& v) {
-    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  stmt& bind(int i, int64_t v) {
-    sqlite3_bind_int64(s_, i, v);
-    return *this;
-  }
-  stmt& bind_null(int i) {
-    sqlite3_bind_null(s_, i);
-    return *this;
-  }
-  /// SQLITE_ROW, SQLITE_DONE or an error code.
-  int step() { return rc_ = sqlite3_step(s_); }
-  std::string text(int col) const {
-    auto p = sqlite3_column_text(s_, col);
-    return p ? std::string(reinterpret_cast<const char*>(p),
-                           static_cast<size_t>(sqlite3_column_bytes(s_, col)))
-             : std::string();
-  }
-  int64_t integer(int col) const { return sqlite3_column_int64(s_, col); }
-  status error(const std::string& what) const {
-    return {errc::io_error, "batch_runs: " + what + " failed: " + sqlite3_errmsg(db_) +
-                                " (check that the warehouse file is writable)"};
-  }
+namespace sql = warehouse::sql;
+using sql::stmt;
 
-private:
-  sqlite3* db_;
-  sqlite3_stmt* s_ = nullptr;
-  int rc_;
-};
+/// An error of the run history (`st` from warehouse::sql: it names the statement or `what`).
+status runs_error(const status& st, const std::string& what = "") {
+  return {errc::io_error, "batch_runs: " + (what.empty() ? "" : what + ": ") + st.message() +
+                              " (check that the warehouse file is writable)"};
+}
+/// The prepare error of `q`, naming `what`.
+status prepare_error(const stmt& q, const std::string& what) {
+  return runs_error(q.prepare_status(), what);
+}
 
 bool valid_end_state(const std::string& s) {
   return s == "success" || s == "failed" || s == "up_for_retry";
@@ -109,42 +79,32 @@ result<std::unique_ptr<scheduler>> scheduler::open(sqlite3* db, scheduler_option
   if (s->opt_.start_date == start_date_auto) {
     stmt q(db, "SELECT 1 FROM batch_runs WHERE dag_id = ? AND run_id LIKE 'scheduled\\_\\_%' "
                "ESCAPE '\\' LIMIT 1");
-    if (!q.ok()) return q.error("reading the run history");
+    if (!q.ok()) return prepare_error(q, "reading the run history");
     q.bind(1, s->opt_.dag_id);
-    int rc = q.step();
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return q.error("reading the run history");
-    s->opt_.start_date = rc == SQLITE_ROW ? 0 : clock.now();
+    auto row = q.next("reading the run history");
+    if (!row) return runs_error(row.error());
+    s->opt_.start_date = *row ? 0 : clock.now();
   }
   return s;
 }
 
 result<std::unique_ptr<scheduler>> scheduler::open(const std::string& path, scheduler_options opt,
                                                    const sched_clock& clock) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
-      SQLITE_OK) {
-    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
-    sqlite3_close(db);
+  // Waits up to 5 s for a lock: the sink writes the same file.
+  auto db = sql::open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  if (!db)
     return status{errc::io_error, "cannot open warehouse '" + path + "' for the run history: " +
-                                      msg + "; check the path and permissions"};
-  }
-  sqlite3_busy_timeout(db, 5000); // the sink writes the same file
-  auto s = open(db, std::move(opt), clock);
-  if (!s) {
-    sqlite3_close(db);
-    return s.error();
-  }
+                                      db.error().message() + "; check the path and permissions"};
+  auto s = open(db->get(), std::move(opt), clock);
+  if (!s) return s.error(); // db closes the connection
   s.value()->owned_ = true;
+  db->release();
   return s;
 }
 
 status scheduler::init_table() {
-  char* err = nullptr;
-  if (sqlite3_exec(db_, create_sql, nullptr, nullptr, &err) != SQLITE_OK) {
-    std::string msg = err ? err : "unknown error";
-    sqlite3_free(err);
-    return {errc::io_error, "cannot create table batch_runs: " + msg};
-  }
+  if (auto st = sql::exec(db_, create_sql); !st)
+    return {errc::io_error, "cannot create table batch_runs: " + st.message()};
   return {};
 }
 
@@ -163,25 +123,25 @@ result<std::optional<planned_run>> scheduler::due_run(unix_time now) const {
   {
     stmt q(db_, "SELECT run_id, scheduled_time FROM batch_runs WHERE dag_id = ? AND "
                 "state = 'queued' ORDER BY scheduled_time, run_id LIMIT 1");
-    if (!q.ok()) return q.error("reading queued runs");
+    if (!q.ok()) return prepare_error(q, "reading queued runs");
     q.bind(1, opt_.dag_id);
-    int rc = q.step();
-    if (rc == SQLITE_ROW) {
+    auto row = q.next("reading queued runs");
+    if (!row) return runs_error(row.error());
+    if (*row) {
       auto t = parse_utc(q.text(1));
       return std::optional<planned_run>(planned_run{q.text(0), t ? *t : now, true});
     }
-    if (rc != SQLITE_DONE) return q.error("reading queued runs");
   }
   if (now < opt_.start_date) return std::optional<planned_run>();
   unix_time fire = cron_.prev_fire_time(now); // no catch-up: only the latest fire time
   if (fire < opt_.start_date) return std::optional<planned_run>();
   std::string id = "scheduled__" + iso_utc(fire);
   stmt q(db_, "SELECT 1 FROM batch_runs WHERE dag_id = ? AND run_id = ? LIMIT 1");
-  if (!q.ok()) return q.error("looking up run " + id);
+  if (!q.ok()) return prepare_error(q, "looking up run " + id);
   q.bind(1, opt_.dag_id).bind(2, id);
-  int rc = q.step();
-  if (rc == SQLITE_ROW) return std::optional<planned_run>();
-  if (rc != SQLITE_DONE) return q.error("looking up run " + id);
+  auto row = q.next("looking up run " + id);
+  if (!row) return runs_error(row.error());
+  if (*row) return std::optional<planned_run>();
   return std::optional<planned_run>(planned_run{id, fire, false});
 }
 
@@ -192,15 +152,15 @@ result<planned_run> scheduler::trigger_manual(bool claim) {
     std::string id = n == 1 ? base : base + "-" + std::to_string(n);
     stmt q(db_, "INSERT OR IGNORE INTO batch_runs (run_id, dag_id, scheduled_time, start_time, "
                 "state, attempt) VALUES (?, ?, ?, ?, ?, 1)");
-    if (!q.ok()) return q.error("queueing manual run");
+    if (!q.ok()) return prepare_error(q, "queueing manual run");
     q.bind(1, id).bind(2, opt_.dag_id).bind(3, format_utc(now));
     if (claim)
       q.bind(4, format_utc(now));
     else
       q.bind_null(4);
     q.bind(5, std::string(claim ? "running" : "queued"));
-    if (q.step() != SQLITE_DONE) return q.error("queueing manual run");
-    if (sqlite3_changes(db_) == 1) {
+    if (auto st = q.run("queueing manual run"); !st) return runs_error(st);
+    if (q.changes() == 1) {
       logging::get("scheduler")
           ->info("{}: {} manual run {}", opt_.dag_id, claim ? "started" : "queued", id);
       return planned_run{id, now, true};
@@ -214,10 +174,10 @@ status scheduler::record_start(const planned_run& run, int32_t attempt) {
               "state, attempt, error) VALUES (?, ?, ?, ?, NULL, 'running', ?, NULL) "
               "ON CONFLICT (dag_id, run_id, attempt) DO UPDATE SET start_time = "
               "excluded.start_time, end_time = NULL, state = 'running', error = NULL");
-  if (!q.ok()) return q.error("recording the start of " + run.run_id);
+  if (!q.ok()) return prepare_error(q, "recording the start of " + run.run_id);
   q.bind(1, run.run_id).bind(2, opt_.dag_id).bind(3, format_utc(run.scheduled_time));
   q.bind(4, format_utc(clock_.now())).bind(5, int64_t{attempt});
-  if (q.step() != SQLITE_DONE) return q.error("recording the start of " + run.run_id);
+  if (auto st = q.run("recording the start of " + run.run_id); !st) return runs_error(st);
   return {};
 }
 
@@ -228,15 +188,15 @@ status scheduler::record_end(const std::string& run_id, int32_t attempt, const s
             "end state '" + state + "' is not one of success, failed, up_for_retry"};
   stmt q(db_, "UPDATE batch_runs SET end_time = ?, state = ?, error = ? WHERE dag_id = ? AND "
               "run_id = ? AND attempt = ?");
-  if (!q.ok()) return q.error("recording the end of " + run_id);
+  if (!q.ok()) return prepare_error(q, "recording the end of " + run_id);
   q.bind(1, format_utc(clock_.now())).bind(2, state);
   if (error.empty())
     q.bind_null(3);
   else
     q.bind(3, error);
   q.bind(4, opt_.dag_id).bind(5, run_id).bind(6, int64_t{attempt});
-  if (q.step() != SQLITE_DONE) return q.error("recording the end of " + run_id);
-  if (sqlite3_changes(db_) != 1)
+  if (auto st = q.run("recording the end of " + run_id); !st) return runs_error(st);
+  if (q.changes() != 1)
     return {errc::not_found, "run " + run_id + " attempt " + std::to_string(attempt) +
                                  " was never started; call record_start first"};
   return {};
@@ -247,15 +207,16 @@ namespace {
 result<std::vector<run_record>> runs_of(sqlite3* db, const std::string& dag_id) {
   stmt q(db, "SELECT run_id, dag_id, scheduled_time, start_time, end_time, state, attempt, "
              "error FROM batch_runs WHERE dag_id = ? ORDER BY scheduled_time, run_id, attempt");
-  if (!q.ok()) return q.error("listing runs");
+  if (!q.ok()) return prepare_error(q, "listing runs");
   q.bind(1, dag_id);
   std::vector<run_record> out;
-  int rc;
-  while ((rc = q.step()) == SQLITE_ROW)
+  for (;;) {
+    auto row = q.next("listing runs");
+    if (!row) return runs_error(row.error());
+    if (!*row) return out;
     out.push_back({q.text(0), q.text(1), q.text(2), q.text(3), q.text(4), q.text(5),
                    static_cast<int32_t>(q.integer(6)), q.text(7)});
-  if (rc != SQLITE_DONE) return q.error("listing runs");
-  return out;
+  }
 }
 
 } // namespace
@@ -266,16 +227,11 @@ result<std::vector<run_record>> scheduler::list_runs() const {
 
 result<std::vector<run_record>> read_run_history(const std::string& path,
                                                  const std::string& dag_id) {
-  sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
-  std::unique_ptr<sqlite3, int (*)(sqlite3*)> owned{db, sqlite3_close};
-  if (rc != SQLITE_OK)
-    return status{errc::io_error, "cannot open " + path + " read-only: " +
-                                      (db ? sqlite3_errmsg(db) : "out of memory")};
-  sqlite3_busy_timeout(db, 5000);
-  if (!stmt(db, "SELECT 1 FROM batch_runs LIMIT 0").ok())
+  auto db = sql::open_readonly(path);
+  if (!db) return db.error();
+  if (!stmt(db->get(), "SELECT 1 FROM batch_runs LIMIT 0").ok())
     return std::vector<run_record>{}; // no run recorded yet
-  return runs_of(db, dag_id);
+  return runs_of(db->get(), dag_id);
 }
 
 result<std::string> scheduler::run_with_retries(const planned_run& run, const job_fn& job,

@@ -7,7 +7,6 @@
 #include <system_error>
 
 #include <nlohmann/json.hpp>
-#include <sqlite3.h>
 
 #include "common/logging.hpp"
 #include "pipeline/source/row_generator.hpp"
@@ -17,6 +16,7 @@ namespace pinpipe::source {
 namespace {
 
 namespace fs = std::filesystem;
+namespace sql = warehouse::sql;
 
 constexpr const char* schema_sql = R"sql(
 CREATE TABLE pinterest_data ("index" INTEGER PRIMARY KEY, unique_id TEXT, title TEXT,
@@ -31,76 +31,32 @@ CREATE TABLE user_data (ind INTEGER PRIMARY KEY, first_name TEXT, last_name TEXT
 
 constexpr int64_t progress_every = 10000;
 
-/// Owns a sqlite3 handle and the statements of one generate() call.
+/// The connection and the insert statements of one generate() call (statements first:
+/// they are finalized before the connection closes).
 struct writer {
-  sqlite3* db = nullptr;
-  sqlite3_stmt* pin = nullptr;
-  sqlite3_stmt* geo = nullptr;
-  sqlite3_stmt* user = nullptr;
-  ~writer() {
-    sqlite3_finalize(pin);
-    sqlite3_finalize(geo);
-    sqlite3_finalize(user);
-    if (db) sqlite3_close(db);
-  }
-  status error(const std::string& what) const {
-    return {errc::io_error, what + ": " + (db ? sqlite3_errmsg(db) : "out of memory")};
-  }
-  status exec(const char* sql) const {
-    char* msg = nullptr;
-    if (sqlite3_exec(db, sql, nullptr, nullptr, &msg) != SQLITE_OK) {
-      std::string m = msg ? msg : "unknown error";
-      sqlite3_free(msg);
-      return {errc::io_error, std::string("source db: ") + m};
-    }
-    return {};
-  }
-  status prepare(const char* sql, sqlite3_stmt** stmt) const {
-    if (sqlite3_prepare_v2(db, sql, -1, stmt, nullptr) != SQLITE_OK)
-      return error("source db: cannot prepare statement");
-    return {};
-  }
+  sql::db_ptr db;
+  sql::stmt pin, geo, user;
 };
 
-void bind_text(sqlite3_stmt* s, int i, const std::string& v) {
-  sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+/// "source db: <what>" for an error of warehouse::sql, as io_error.
+status source_error(const status& st) {
+  return {errc::io_error, "source db: " + st.message()};
 }
 
-status step_reset(const writer& w, sqlite3_stmt* s, const char* table) {
-  int rc = sqlite3_step(s);
-  sqlite3_reset(s);
-  sqlite3_clear_bindings(s);
-  if (rc != SQLITE_DONE) return w.error(std::string("source db: insert into ") + table + " failed");
-  return {};
-}
-
-status insert(const writer& w, const source_rows& r) {
+status insert(writer& w, const source_rows& r) {
   const pin_row& p = r.pin;
-  sqlite3_bind_int64(w.pin, 1, p.index);
-  bind_text(w.pin, 2, p.unique_id);
-  bind_text(w.pin, 3, p.title);
-  bind_text(w.pin, 4, p.description);
-  bind_text(w.pin, 5, p.poster_name);
-  bind_text(w.pin, 6, p.follower_count);
-  bind_text(w.pin, 7, p.tag_list);
-  bind_text(w.pin, 8, p.is_image_or_video);
-  bind_text(w.pin, 9, p.image_src);
-  sqlite3_bind_int(w.pin, 10, p.downloaded);
-  bind_text(w.pin, 11, p.save_location);
-  bind_text(w.pin, 12, p.category);
-  if (auto st = step_reset(w, w.pin, "pinterest_data"); !st) return st;
-  sqlite3_bind_int64(w.geo, 1, r.geo.ind);
-  bind_text(w.geo, 2, r.geo.timestamp);
-  sqlite3_bind_double(w.geo, 3, r.geo.latitude);
-  sqlite3_bind_double(w.geo, 4, r.geo.longitude);
-  bind_text(w.geo, 5, r.geo.country);
-  if (auto st = step_reset(w, w.geo, "geolocation_data"); !st) return st;
-  sqlite3_bind_int64(w.user, 1, r.user.ind);
-  bind_text(w.user, 2, r.user.first_name);
-  bind_text(w.user, 3, r.user.last_name);
-  sqlite3_bind_int(w.user, 4, r.user.age);
-  bind_text(w.user, 5, r.user.date_joined);
-  return step_reset(w, w.user, "user_data");
+  w.pin.bind(1, p.index).bind(2, p.unique_id).bind(3, p.title).bind(4, p.description);
+  w.pin.bind(5, p.poster_name).bind(6, p.follower_count).bind(7, p.tag_list);
+  w.pin.bind(8, p.is_image_or_video).bind(9, p.image_src).bind(10, p.downloaded);
+  w.pin.bind(11, p.save_location).bind(12, p.category);
+  if (auto st = w.pin.run("insert into pinterest_data"); !st) return source_error(st);
+  w.geo.bind(1, r.geo.ind).bind(2, r.geo.timestamp).bind(3, r.geo.latitude);
+  w.geo.bind(4, r.geo.longitude).bind(5, r.geo.country);
+  if (auto st = w.geo.run("insert into geolocation_data"); !st) return source_error(st);
+  w.user.bind(1, r.user.ind).bind(2, r.user.first_name).bind(3, r.user.last_name);
+  w.user.bind(4, r.user.age).bind(5, r.user.date_joined);
+  if (auto st = w.user.run("insert into user_data"); !st) return source_error(st);
+  return {};
 }
 
 status fsync_path(const std::string& path, bool directory) {
@@ -113,28 +69,30 @@ status fsync_path(const std::string& path, bool directory) {
 }
 
 status write_tmp(const gen_options& opt, const std::string& tmp) {
+  auto db = sql::open(tmp, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, /*busy_ms=*/0);
+  if (!db) return status{errc::io_error, "source db: cannot create " + tmp + ": " +
+                                             db.error().message()};
   writer w;
-  if (sqlite3_open_v2(tmp.c_str(), &w.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
-      SQLITE_OK)
-    return w.error("source db: cannot create " + tmp);
+  w.db = std::move(*db);
+  sqlite3* c = w.db.get();
   // The file is private until the rename, so no journal and no syncs while writing;
   // one fsync at the end makes it durable.
-  for (const char* sql : {"PRAGMA journal_mode=OFF", "PRAGMA synchronous=OFF"})
-    if (auto st = w.exec(sql); !st) return st;
-  if (auto st = w.exec(schema_sql); !st) return st;
-  if (auto st = w.prepare("INSERT INTO pinterest_data VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", &w.pin);
+  for (const char* text : {"PRAGMA journal_mode=OFF", "PRAGMA synchronous=OFF", schema_sql})
+    if (auto st = sql::exec(c, text); !st) return source_error(st);
+  if (auto st = w.pin.prepare(c, "INSERT INTO pinterest_data VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
       !st)
-    return st;
-  if (auto st = w.prepare("INSERT INTO geolocation_data VALUES (?,?,?,?,?)", &w.geo); !st)
-    return st;
-  if (auto st = w.prepare("INSERT INTO user_data VALUES (?,?,?,?,?)", &w.user); !st) return st;
-  if (auto st = w.exec("BEGIN"); !st) return st;
+    return source_error(st);
+  if (auto st = w.geo.prepare(c, "INSERT INTO geolocation_data VALUES (?,?,?,?,?)"); !st)
+    return source_error(st);
+  if (auto st = w.user.prepare(c, "INSERT INTO user_data VALUES (?,?,?,?,?)"); !st)
+    return source_error(st);
+  if (auto st = sql::exec(c, "BEGIN"); !st) return source_error(st);
   row_generator gen(opt.seed, opt.rows);
   for (int64_t key = 0; key < opt.rows; ++key) {
     if (auto st = insert(w, gen.row(key)); !st) return st;
     if (opt.progress && (key + 1) % progress_every == 0) opt.progress(key + 1, opt.rows);
   }
-  if (auto st = w.exec("COMMIT"); !st) return st;
+  if (auto st = sql::exec(c, "COMMIT"); !st) return source_error(st);
   if (opt.progress) opt.progress(opt.rows, opt.rows);
   return {};
 }
@@ -182,31 +140,26 @@ result<std::unique_ptr<source_db>> source_db::open(const std::string& path) {
   if (!fs::is_regular_file(path, ec))
     return status{errc::not_found,
                   "source db " + path + " does not exist; create it with `pinpipe gen-source`"};
-  sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
-  std::unique_ptr<source_db> s(new source_db(path, db));
-  if (rc != SQLITE_OK)
-    return status{errc::io_error, "cannot open source db " + path + ": " +
-                                      (db ? sqlite3_errmsg(db) : "out of memory")};
-  const char* sql[] = {"SELECT * FROM pinterest_data WHERE \"index\" = ?",
-                       "SELECT * FROM geolocation_data WHERE ind = ?",
-                       "SELECT * FROM user_data WHERE ind = ?"};
-  sqlite3_stmt** stmts[] = {&s->pin_, &s->geo_, &s->user_};
+  auto db = sql::open(path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, /*busy_ms=*/0);
+  if (!db) return status{errc::io_error, "cannot open source db: " + db.error().message()};
+  std::unique_ptr<source_db> s(new source_db(path, std::move(*db)));
+  sqlite3* c = s->db_.get();
+  const char* select_sql[] = {"SELECT * FROM pinterest_data WHERE \"index\" = ?",
+                              "SELECT * FROM geolocation_data WHERE ind = ?",
+                              "SELECT * FROM user_data WHERE ind = ?"};
+  sql::stmt* stmts[] = {&s->pin_, &s->geo_, &s->user_};
   for (int i = 0; i < 3; ++i)
-    if (sqlite3_prepare_v2(db, sql[i], -1, stmts[i], nullptr) != SQLITE_OK)
+    if (!stmts[i]->prepare(c, select_sql[i]).ok())
       return status{errc::corrupt_data, "source db " + path + " is not a pinpipe source (" +
-                                            sqlite3_errmsg(db) +
+                                            sqlite3_errmsg(c) +
                                             "); regenerate it with `pinpipe gen-source`"};
   int64_t counts[3] = {0, 0, 0};
   const char* count_sql[] = {"SELECT count(*) FROM pinterest_data",
                              "SELECT count(*) FROM geolocation_data",
                              "SELECT count(*) FROM user_data"};
   for (int i = 0; i < 3; ++i) {
-    sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v2(db, count_sql[i], -1, &st, nullptr) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-      counts[i] = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    auto n = sql::query_int(c, count_sql[i]);
+    counts[i] = n ? *n : 0;
   }
   if (counts[0] != counts[1] || counts[0] != counts[2] || counts[0] == 0)
     return status{errc::corrupt_data, "source db " + path + " has unequal or empty tables (" +
@@ -218,44 +171,35 @@ result<std::unique_ptr<source_db>> source_db::open(const std::string& path) {
   return s;
 }
 
-source_db::~source_db() {
-  sqlite3_finalize(pin_);
-  sqlite3_finalize(geo_);
-  sqlite3_finalize(user_);
-  if (db_) sqlite3_close(db_);
-}
+source_db::~source_db() = default;
 
-result<std::string> source_db::row_json(sqlite3_stmt* stmt, int64_t key, const char* table) const {
-  sqlite3_reset(stmt);
-  sqlite3_bind_int64(stmt, 1, key);
-  int rc = sqlite3_step(stmt);
-  if (rc != SQLITE_ROW) {
-    sqlite3_reset(stmt);
-    return status{rc == SQLITE_DONE ? errc::not_found : errc::io_error,
-                  std::string("source db ") + path_ + ": no row " + std::to_string(key) + " in " +
-                      table + (rc == SQLITE_DONE ? "" : std::string(": ") + sqlite3_errmsg(db_))};
-  }
+result<std::string> source_db::row_json(sql::stmt& stmt, int64_t key, const char* table) const {
+  stmt.reset();
+  stmt.bind(1, key);
+  const std::string what =
+      std::string("source db ") + path_ + ": no row " + std::to_string(key) + " in " + table;
+  auto row = stmt.next(what);
+  if (!row) return status{errc::io_error, row.error().message()};
+  if (!*row) return status{errc::not_found, what};
   nlohmann::ordered_json obj = nlohmann::ordered_json::object();
-  const int n = sqlite3_column_count(stmt);
+  const int n = stmt.column_count();
   for (int i = 0; i < n; ++i) {
-    const char* name = sqlite3_column_name(stmt, i);
-    switch (sqlite3_column_type(stmt, i)) {
+    const char* name = stmt.column_name(i);
+    switch (stmt.type(i)) {
     case SQLITE_INTEGER:
-      obj[name] = sqlite3_column_int64(stmt, i);
+      obj[name] = stmt.integer(i);
       break;
     case SQLITE_FLOAT:
-      obj[name] = sqlite3_column_double(stmt, i);
+      obj[name] = stmt.real(i);
       break;
     case SQLITE_NULL:
       obj[name] = nullptr;
       break;
-    default: { // TEXT (and BLOB, which we never write) as a string
-      const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
-      obj[name] = std::string(p ? p : "", static_cast<size_t>(sqlite3_column_bytes(stmt, i)));
-    }
+    default: // TEXT (and BLOB, which we never write) as a string
+      obj[name] = stmt.text(i);
     }
   }
-  sqlite3_reset(stmt);
+  stmt.reset();
   // Invalid UTF-8 (only possible in a foreign file) is replaced instead of throwing.
   return obj.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }

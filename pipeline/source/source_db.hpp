@@ -25,9 +25,7 @@
 #include <string>
 
 #include "common/status.hpp"
-
-struct sqlite3;
-struct sqlite3_stmt;
+#include "pipeline/warehouse/sql.hpp"
 
 namespace pinpipe::source {
 
@@ -61,14 +59,13 @@ public:
   result<event_rows> event(int64_t key) const;
 
 private:
-  source_db(std::string path, sqlite3* db) : path_(std::move(path)), db_(db) {}
-  result<std::string> row_json(sqlite3_stmt* stmt, int64_t key, const char* table) const;
+  source_db(std::string path, warehouse::sql::db_ptr db)
+      : path_(std::move(path)), db_(std::move(db)) {}
+  result<std::string> row_json(warehouse::sql::stmt& stmt, int64_t key, const char* table) const;
 
   std::string path_;
-  sqlite3* db_ = nullptr;
-  sqlite3_stmt* pin_ = nullptr;
-  sqlite3_stmt* geo_ = nullptr;
-  sqlite3_stmt* user_ = nullptr;
+  warehouse::sql::db_ptr db_; // declared before the statements: closed after them
+  mutable warehouse::sql::stmt pin_, geo_, user_;
   int64_t rows_ = 0;
 };
 

@@ -1,9 +1,7 @@
 #include "pipeline/warehouse/inspect.hpp"
 
-#include <memory>
-
 #include "pipeline/warehouse/schema.hpp"
-#include "pipeline/warehouse/sqlite_util.hpp"
+#include "pipeline/warehouse/sql.hpp"
 
 namespace pinpipe::warehouse {
 
@@ -21,9 +19,8 @@ table_counts(const std::string& path, const std::vector<std::string>& tables) {
     int64_t n = -1;
     sql::stmt s;
     if (s.prepare(db->get(), "SELECT COUNT(*) FROM " + schema::quote(t)).ok()) { // else: no table
-      int rc = 0;
-      if (s.step("counting " + t, &rc).ok() && rc == SQLITE_ROW)
-        n = sqlite3_column_int64(s.get(), 0);
+      auto row = s.next("counting " + t);
+      if (row.ok() && *row) n = s.integer(0);
     }
     out.emplace_back(t, n);
   }
@@ -39,11 +36,10 @@ stream_positions(const std::string& path) {
   if (!s.prepare(db->get(), "SELECT topic, partition, next_offset FROM stream_positions").ok())
     return out; // no stream_positions table yet: nothing committed
   for (;;) {
-    int rc = 0;
-    if (auto st = s.step("reading stream_positions", &rc); !st) return st;
-    if (rc != SQLITE_ROW) break;
-    const auto* topic = reinterpret_cast<const char*>(sqlite3_column_text(s.get(), 0));
-    out[{topic ? topic : "", sqlite3_column_int(s.get(), 1)}] = sqlite3_column_int64(s.get(), 2);
+    auto row = s.next("reading stream_positions");
+    if (!row) return row.error();
+    if (!*row) break;
+    out[{s.text(0), static_cast<int32_t>(s.integer(1))}] = s.integer(2);
   }
   return out;
 }
@@ -51,26 +47,24 @@ stream_positions(const std::string& path) {
 result<query_rows> query_readonly(const std::string& path, const std::string& sql) {
   auto db = sql::open_readonly(path);
   if (!db) return db.error();
-  sqlite3_stmt* raw = nullptr;
-  int rc = sqlite3_prepare_v2(db->get(), sql.c_str(), static_cast<int>(sql.size()), &raw, nullptr);
-  std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> st{raw, sqlite3_finalize};
-  if (rc != SQLITE_OK || !raw) {
+  sql::stmt s;
+  if (!s.prepare(db->get(), sql).ok()) { // SQLite's own words: the user wrote the SQL
     std::string msg = sqlite3_errmsg(db->get());
     return status{errc::invalid_argument, msg == "not an error" ? "no statement" : msg};
   }
   query_rows out;
-  const int cols = sqlite3_column_count(raw);
+  const int cols = s.column_count();
   for (int i = 0; i < cols; ++i)
-    out.header.push_back(sqlite3_column_name(raw, i));
-  while ((rc = sqlite3_step(raw)) == SQLITE_ROW) {
+    out.header.push_back(s.column_name(i));
+  for (;;) {
+    auto more = s.next("running the statement");
+    if (!more) return more.error();
+    if (!*more) break;
     std::vector<std::string> row;
-    for (int i = 0; i < cols; ++i) {
-      auto* text = sqlite3_column_text(raw, i);
-      row.push_back(text ? reinterpret_cast<const char*>(text) : "NULL");
-    }
+    for (int i = 0; i < cols; ++i)
+      row.push_back(s.is_null(i) ? "NULL" : s.text(i));
     out.rows.push_back(std::move(row));
   }
-  if (rc != SQLITE_DONE) return sql::error(db->get(), rc, "running the statement");
   return out;
 }
 

@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "common/logging.hpp"
-#include "pipeline/warehouse/sqlite_util.hpp"
+#include "pipeline/warehouse/sql.hpp"
 
 namespace pinpipe::warehouse::schema {
 namespace {
@@ -106,7 +106,7 @@ result<std::vector<std::string>> existing_columns(sqlite3* db, const std::string
   while (true) {
     if (auto st = s.step("reading the columns of " + name, &rc); !st) return st;
     if (rc != SQLITE_ROW) break;
-    cols.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(s.get(), 1)));
+    cols.push_back(s.text(1));
   }
   return cols;
 }

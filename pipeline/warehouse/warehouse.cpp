@@ -12,7 +12,7 @@
 
 #include "common/logging.hpp"
 #include "pipeline/warehouse/schema.hpp"
-#include "pipeline/warehouse/sqlite_util.hpp"
+#include "pipeline/warehouse/sql.hpp"
 
 namespace pinpipe::warehouse {
 
@@ -86,15 +86,9 @@ bool valid_uid(const std::string& uid) {
 
 } // namespace
 
-// Closes the connection; declared first in impl so that it is destroyed after the statements.
-struct connection {
-  sqlite3* db = nullptr;
-  ~connection() { sqlite3_close_v2(db); }
-};
-
 struct warehouse::impl {
-  connection conn;
-  sqlite3*& db = conn.db;
+  sql::db_ptr conn; // declared first: destroyed after the statements
+  sqlite3* db = nullptr;
   std::string path, uid;
   std::shared_ptr<spdlog::logger> log = logging::get("sink");
   sql::stmt stream_insert[3], batch_insert[3], batch_delete[3];
@@ -145,8 +139,7 @@ struct warehouse::impl {
     if (!st) return st;
     std::pair<int64_t, std::optional<int64_t>> out{0, std::nullopt};
     if (rc == SQLITE_ROW)
-      out = {sqlite3_column_int64(position_get.get(), 0),
-             sqlite3_column_int64(position_get.get(), 1)};
+      out = {position_get.integer(0), position_get.integer(1)};
     position_get.reset();
     return out;
   }
@@ -157,7 +150,7 @@ struct warehouse::impl {
     int rc = 0;
     auto st = position_get.step("reading the stream position of " + topic, &rc);
     if (!st) return st;
-    int64_t pos = rc == SQLITE_ROW ? sqlite3_column_int64(position_get.get(), 0) : 0;
+    int64_t pos = rc == SQLITE_ROW ? position_get.integer(0) : 0;
     position_get.reset();
     return pos;
   }
@@ -207,23 +200,20 @@ result<std::unique_ptr<warehouse>> warehouse::open(const std::string& path,
   auto p = std::make_unique<impl>();
   p->path = path;
   p->uid = uid;
-  int rc =
-      sqlite3_open_v2(path.c_str(), &p->db,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-  if (rc != SQLITE_OK)
-    return sql::error(p->db, rc,
-                      "opening warehouse " + path +
-                          " (check the directory exists "
-                          "and is writable)");
-  sqlite3_busy_timeout(p->db, 5000);
+  auto conn =
+      sql::open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX);
+  if (!conn)
+    return status{conn.error().code(), "opening warehouse: " + conn.error().message() +
+                                           " (check the directory exists and is writable)"};
+  p->conn = std::move(*conn);
+  p->db = p->conn.get();
   sqlite3_extended_result_codes(p->db, 1);
   {
     sql::stmt wal;
     if (auto st = wal.prepare(p->db, "PRAGMA journal_mode=WAL"); !st) return st;
     int src = 0;
     if (auto st = wal.step("switching " + path + " to WAL", &src); !st) return st;
-    std::string mode =
-        src == SQLITE_ROW ? reinterpret_cast<const char*>(sqlite3_column_text(wal.get(), 0)) : "";
+    std::string mode = src == SQLITE_ROW ? wal.text(0) : "";
     if (mode != "wal" && path != ":memory:")
       return status{errc::io_error, "warehouse " + path + ": cannot use WAL mode (got '" + mode +
                                         "'); put the file on a local file system"};
@@ -383,12 +373,12 @@ result<int64_t> warehouse::count(const std::string& table) const {
     return st;
   exists.bind(1, std::string_view(table));
   if (auto st = exists.step("looking up table " + table); !st) return st;
-  if (sqlite3_column_int64(exists.get(), 0) == 0)
+  if (exists.integer(0) == 0)
     return status{errc::not_found, "warehouse " + impl_->path + ": no table named '" + table + "'"};
   sql::stmt s;
   if (auto st = s.prepare(db, "SELECT count(*) FROM " + quote(table)); !st) return st;
   if (auto st = s.step("counting " + table); !st) return st;
-  return sqlite3_column_int64(s.get(), 0);
+  return s.integer(0);
 }
 
 } // namespace pinpipe::warehouse

@@ -7,9 +7,9 @@
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include "logclient/local_log_client.hpp"
+#include "pipeline/warehouse/sql.hpp"
 
 namespace pinpipe::actors::testing {
 
@@ -63,34 +63,28 @@ inline void create(logclient::log_client& log, const std::string& name, int32_t 
 class warehouse_reader {
 public:
   explicit warehouse_reader(const std::string& path) {
-    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK)
-      ADD_FAILURE() << "cannot open " << path;
-    sqlite3_busy_timeout(db_, 2000);
+    auto db = warehouse::sql::open(path, SQLITE_OPEN_READWRITE, /*busy_ms=*/2000);
+    if (db)
+      db_ = std::move(*db);
+    else
+      ADD_FAILURE() << db.error().to_string();
   }
-  ~warehouse_reader() { sqlite3_close(db_); }
-  warehouse_reader(const warehouse_reader&) = delete;
-  warehouse_reader& operator=(const warehouse_reader&) = delete;
 
   /// Runs a statement that returns nothing (DDL: the failure-injection trigger).
   void exec(const std::string& sql) {
-    char* err = nullptr;
-    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-      ADD_FAILURE() << sql << ": " << (err ? err : "?");
-      sqlite3_free(err);
-    }
+    if (auto st = warehouse::sql::exec(db_.get(), sql); !st) ADD_FAILURE() << st.to_string();
   }
 
   /// The integers of the first column of `sql`, in row order.
   std::vector<int64_t> ints(const std::string& sql) {
     std::vector<int64_t> out;
-    sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
-      ADD_FAILURE() << sql << ": " << sqlite3_errmsg(db_);
+    warehouse::sql::stmt st;
+    if (auto s = st.prepare(db_.get(), sql); !s) {
+      ADD_FAILURE() << s.to_string();
       return out;
     }
-    while (sqlite3_step(st) == SQLITE_ROW)
-      out.push_back(sqlite3_column_int64(st, 0));
-    sqlite3_finalize(st);
+    for (auto row = st.next(sql); row && *row; row = st.next(sql))
+      out.push_back(st.integer(0));
     return out;
   }
 
@@ -106,7 +100,7 @@ public:
   }
 
 private:
-  sqlite3* db_ = nullptr;
+  warehouse::sql::db_ptr db_;
 };
 
 /// 0, 1, ..., n-1

@@ -11,7 +11,8 @@
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <sqlite3.h>
+
+#include "pipeline/warehouse/sql.hpp"
 
 namespace pinpipe::batch::test {
 
@@ -33,7 +34,11 @@ protected:
     char tmpl[] = "/tmp/pinpipe_batch_test_XXXXXX";
     ASSERT_NE(::mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
-    ASSERT_EQ(sqlite3_open((dir_ + "/warehouse.db").c_str(), &db_), SQLITE_OK);
+    auto db = warehouse::sql::open(dir_ + "/warehouse.db",
+                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, /*busy_ms=*/0);
+    ASSERT_TRUE(db.ok()) << db.error().to_string();
+    conn_ = std::move(*db);
+    db_ = conn_.get();
     exec("PRAGMA synchronous=OFF");
     exec(R"(CREATE TABLE pin_clean(ind INTEGER, unique_id TEXT, title TEXT, description TEXT,
       follower_count INTEGER, poster_name TEXT, tag_list TEXT, is_image_or_video TEXT,
@@ -42,15 +47,15 @@ protected:
     CREATE TABLE user_clean(ind INTEGER, user_name TEXT, age INTEGER, date_joined TEXT);)");
   }
   void TearDown() override {
-    if (db_) sqlite3_close(db_);
+    conn_.reset();
+    db_ = nullptr;
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
   }
 
   void exec(const std::string& sql) {
-    char* err = nullptr;
-    int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
-    ASSERT_EQ(rc, SQLITE_OK) << (err ? err : "") << " in " << sql;
+    auto st = warehouse::sql::exec(db_, sql);
+    ASSERT_TRUE(st.ok()) << st.to_string();
   }
 
   static std::string lit(const opt& v) {
@@ -85,28 +90,14 @@ protected:
 
   // Every row of a table as text (nullopt for NULL), in rowid order.
   rows_t table_rows(const std::string& table) {
-    rows_t rows;
-    sqlite3_stmt* s = nullptr;
-    EXPECT_EQ(sqlite3_prepare_v2(db_, ("SELECT * FROM " + table + " ORDER BY rowid").c_str(), -1,
-                                 &s, nullptr),
-              SQLITE_OK)
-        << sqlite3_errmsg(db_);
-    while (s && sqlite3_step(s) == SQLITE_ROW) {
-      std::vector<opt> r;
-      for (int i = 0; i < sqlite3_column_count(s); ++i) {
-        if (sqlite3_column_type(s, i) == SQLITE_NULL)
-          r.push_back(std::nullopt);
-        else
-          r.push_back(std::string(reinterpret_cast<const char*>(sqlite3_column_text(s, i))));
-      }
-      rows.push_back(r);
-    }
-    sqlite3_finalize(s);
-    return rows;
+    auto rows = warehouse::sql::query_text(db_, "SELECT * FROM " + table + " ORDER BY rowid");
+    EXPECT_TRUE(rows.ok()) << rows.error().to_string();
+    return rows ? *rows : rows_t{};
   }
 
   std::string dir_;
-  sqlite3* db_ = nullptr;
+  warehouse::sql::db_ptr conn_;
+  sqlite3* db_ = nullptr; // conn_'s handle
 };
 
 } // namespace pinpipe::batch::test

@@ -77,20 +77,9 @@ protected:
   }
 
   rows_t select(const std::string& sql) {
-    rows_t rows;
-    sqlite3_stmt* s = nullptr;
-    EXPECT_EQ(sqlite3_prepare_v2(wh_->handle(), sql.c_str(), -1, &s, nullptr), SQLITE_OK)
-        << sqlite3_errmsg(wh_->handle());
-    while (s && sqlite3_step(s) == SQLITE_ROW) {
-      std::vector<opt> r;
-      for (int i = 0; i < sqlite3_column_count(s); ++i)
-        r.push_back(sqlite3_column_type(s, i) == SQLITE_NULL
-                        ? opt{}
-                        : opt{reinterpret_cast<const char*>(sqlite3_column_text(s, i))});
-      rows.push_back(r);
-    }
-    sqlite3_finalize(s);
-    return rows;
+    auto rows = warehouse::sql::query_text(wh_->handle(), sql);
+    EXPECT_TRUE(rows.ok()) << rows.error().to_string();
+    return rows ? *rows : rows_t{};
   }
 
   // The small lake of the end-to-end tests; the expected effect of each line is noted.

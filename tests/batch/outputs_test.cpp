@@ -65,12 +65,9 @@ TEST_F(outputs, WriteOutputsCreatesATypedTableWithTheSameRows) {
   ASSERT_TRUE(write_outputs(db_, dir_ + "/res", *r).ok());
   EXPECT_EQ(table_rows("most_followed_by_country"), (rows_t{{"Chad", null, "700"}}));
   auto types = [&](const std::string& sql) {
-    sqlite3_stmt* s = nullptr;
-    EXPECT_EQ(sqlite3_prepare_v2(db_, sql.c_str(), -1, &s, nullptr), SQLITE_OK);
-    std::string t;
-    if (sqlite3_step(s) == SQLITE_ROW) t = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
-    sqlite3_finalize(s);
-    return t;
+    auto rows = warehouse::sql::query_text(db_, sql);
+    EXPECT_TRUE(rows.ok()) << rows.error().to_string();
+    return rows && !rows->empty() ? rows->front()[0].value_or("") : std::string();
   };
   EXPECT_EQ(types("SELECT typeof(follower_count) FROM most_followed_by_country"), "integer");
   EXPECT_EQ(types("SELECT typeof(country) FROM most_followed_by_country"), "text");

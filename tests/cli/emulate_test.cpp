@@ -3,9 +3,8 @@
 // manifest is in the log exactly once, at the offset the manifest names.
 #include <set>
 
-#include <sqlite3.h>
-
 #include "pipeline/emulator/kinesis_hash.hpp"
+#include "pipeline/warehouse/sql.hpp"
 #include "tests/cli/cli_helpers.hpp"
 
 namespace fs = std::filesystem;
@@ -15,19 +14,12 @@ namespace {
 
 constexpr int source_rows = 200;
 
+// Rows of `table` in the SQLite file at db_path; -1 when it cannot be read.
 int64_t table_rows(const std::string& db_path, const std::string& table) {
-  sqlite3* db = nullptr;
-  int64_t n = -1;
-  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    sqlite3_stmt* st = nullptr;
-    const std::string sql = "SELECT COUNT(*) FROM " + table;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-      n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-  }
-  sqlite3_close(db);
-  return n;
+  auto db = pinpipe::warehouse::sql::open_readonly(db_path);
+  if (!db) return -1;
+  auto n = pinpipe::warehouse::sql::query_int(db->get(), "SELECT COUNT(*) FROM " + table, -1);
+  return n ? *n : -1;
 }
 
 class Emulate : public ::testing::Test {

@@ -7,9 +7,9 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <sqlite3.h>
 
 #include "console/console_server.hpp"
+#include "pipeline/warehouse/sql.hpp"
 #include "storage/log.hpp"
 #include "tests/gateway/http_raw_client.hpp"
 
@@ -26,8 +26,9 @@ protected:
     char tmpl[] = "/tmp/pinpipe_console_api_test_XXXXXX";
     ASSERT_NE(::mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open((dir_ + "/warehouse.db").c_str(), &db), SQLITE_OK);
+    auto db = pinpipe::warehouse::sql::open(dir_ + "/warehouse.db",
+                                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    ASSERT_TRUE(db.ok()) << db.error().to_string();
     const std::string sql =
         "CREATE TABLE batch_runs(run_id TEXT NOT NULL, dag_id TEXT NOT NULL, scheduled_time TEXT "
         "NOT NULL, start_time TEXT, end_time TEXT, state TEXT NOT NULL, attempt INTEGER NOT NULL, "
@@ -42,9 +43,8 @@ protected:
         "NULL);"
         "INSERT INTO dead_letters VALUES('stream', 'streaming-0a60b9a8a831-pin', 0, 9, '[]', "
         "'not a JSON object', NULL);";
-    char* err = nullptr;
-    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK) << err;
-    sqlite3_close(db);
+    auto st = pinpipe::warehouse::sql::exec(db->get(), sql);
+    ASSERT_TRUE(st.ok()) << st.to_string();
     std::filesystem::create_directories(dir_ + "/results/" + run_id);
     std::ofstream(dir_ + "/results/" + run_id + "/most_followed_country.csv")
         << "country,follower_count\n\"<b>Chile</b>\",42\n";

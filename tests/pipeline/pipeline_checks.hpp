@@ -14,9 +14,9 @@
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include "pipeline/lake/lake_reader.hpp"
+#include "pipeline/warehouse/sql.hpp"
 #include "logclient/local_log_client.hpp"
 #include "tests/node/node_process.hpp"
 
@@ -48,14 +48,11 @@ log_counts(const std::string& data_dir, std::map<std::string, std::vector<int64_
   return out;
 }
 
+/// One integer from `sql` (-1 when it gives no row or fails; a failure is reported).
 inline int64_t sql_int(sqlite3* db, const std::string& sql) {
-  sqlite3_stmt* st = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr), SQLITE_OK)
-      << sql << ": " << sqlite3_errmsg(db);
-  int64_t v = -1;
-  if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  return v;
+  auto v = warehouse::sql::query_int(db, sql, -1);
+  EXPECT_TRUE(v.ok()) << v.error().to_string();
+  return v ? *v : -1;
 }
 
 /// Every record of every stream became exactly one row of its stream table or one dead
@@ -64,10 +61,10 @@ inline int64_t sql_int(sqlite3* db, const std::string& sql) {
 inline int64_t expect_stream_tables_exactly_once(const std::string& data_dir) {
   std::map<std::string, std::vector<int64_t>> hw;
   log_counts(data_dir, &hw);
-  sqlite3* db = nullptr;
-  EXPECT_EQ(
-      sqlite3_open_v2((data_dir + "/warehouse.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr),
-      SQLITE_OK);
+  auto conn = warehouse::sql::open_readonly(data_dir + "/warehouse.db");
+  EXPECT_TRUE(conn.ok()) << conn.error().to_string();
+  if (!conn) return 0;
+  sqlite3* db = conn->get();
   int64_t dead_total = 0;
   for (const char* kind : {"pin", "geo", "user"}) {
     std::string stream = "streaming-" + uid + "-" + kind;
@@ -91,7 +88,6 @@ inline int64_t expect_stream_tables_exactly_once(const std::string& data_dir) {
     dead_total += sql_int(db, "SELECT COUNT(*) FROM dead_letters WHERE path='stream' AND topic='" +
                                   stream + "'");
   }
-  sqlite3_close(db);
   return dead_total;
 }
 

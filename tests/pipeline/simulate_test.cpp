@@ -99,12 +99,11 @@ TEST_F(Simulate, EveryRecordSentReachesLogLakeAndStreamTablesExactlyOnce) {
   std::set<int64_t> pin_keys;
   for (const auto& l : read_manifest(data() + "/manifests/batch.csv"))
     if (l.destination == uid + ".pin") pin_keys.insert(l.key);
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open_v2((data() + "/warehouse.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr),
-            SQLITE_OK);
+  auto conn = pinpipe::warehouse::sql::open_readonly(data() + "/warehouse.db");
+  ASSERT_TRUE(conn.ok()) << conn.error().to_string();
+  sqlite3* db = conn->get();
   EXPECT_EQ(sql_int(db, "SELECT COUNT(*) FROM pin_clean"), static_cast<int64_t>(pin_keys.size()));
   EXPECT_EQ(sql_int(db, "SELECT COUNT(*) FROM batch_runs WHERE state='success'"), 1);
-  sqlite3_close(db);
 }
 
 TEST_F(Simulate, RunningAgainContinuesWhereTheLastRunStopped) {
@@ -121,11 +120,10 @@ TEST_F(Simulate, RunningAgainContinuesWhereTheLastRunStopped) {
   expect_manifest_matches_log(data(), "stream.csv", counts);
   expect_stream_tables_exactly_once(data());
   EXPECT_EQ(expect_lake_exactly_once(data(), /*flushed=*/true), 0);
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open_v2((data() + "/warehouse.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr),
-            SQLITE_OK);
+  auto conn = pinpipe::warehouse::sql::open_readonly(data() + "/warehouse.db");
+  ASSERT_TRUE(conn.ok()) << conn.error().to_string();
+  sqlite3* db = conn->get();
   EXPECT_EQ(sql_int(db, "SELECT COUNT(*) FROM batch_runs WHERE state='success'"), 2);
-  sqlite3_close(db);
 }
 
 TEST_F(Simulate, RecordsOfTheWrongShapeBecomeDeadLettersAndTheRestFlows) {
@@ -161,9 +159,9 @@ TEST_F(Simulate, RecordsOfTheWrongShapeBecomeDeadLettersAndTheRestFlows) {
   EXPECT_EQ(expect_stream_tables_exactly_once(data()), 3);
   // The non-JSON line is in the lake as logged, reported by the reader.
   EXPECT_EQ(expect_lake_exactly_once(data(), /*flushed=*/true), 1);
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open_v2((data() + "/warehouse.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr),
-            SQLITE_OK);
+  auto conn = pinpipe::warehouse::sql::open_readonly(data() + "/warehouse.db");
+  ASSERT_TRUE(conn.ok()) << conn.error().to_string();
+  sqlite3* db = conn->get();
   // The batch path turns the same three records into dead letters, each with its reason.
   EXPECT_EQ(sql_int(db, "SELECT COUNT(*) FROM dead_letters WHERE path='batch' AND topic='" + uid +
                             ".geo'"),
@@ -174,7 +172,6 @@ TEST_F(Simulate, RecordsOfTheWrongShapeBecomeDeadLettersAndTheRestFlows) {
   EXPECT_EQ(sql_int(db, "SELECT COUNT(*) FROM dead_letters WHERE reason = ''"), 0);
   // Everything valid still arrived: 40 good geo rows in the stream table.
   EXPECT_EQ(sql_int(db, "SELECT COUNT(*) FROM \"" + uid + "_geo_table\""), 40);
-  sqlite3_close(db);
 }
 
 TEST_F(Simulate, CtrlCStopsCleanlyAndTheNextRunContinues) {

@@ -9,7 +9,8 @@
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <sqlite3.h>
+
+#include "pipeline/warehouse/sql.hpp"
 
 namespace pinpipe::source::testing {
 
@@ -35,30 +36,23 @@ using row = std::vector<std::string>; // NULL as "<null>"
 
 /// Runs a query on a file and returns every row as text.
 inline std::vector<row> query(const std::string& db_path, const std::string& sql) {
-  sqlite3* db = nullptr;
   std::vector<row> out;
-  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    ADD_FAILURE() << "cannot open " << db_path;
-    sqlite3_close(db);
+  auto db = warehouse::sql::open_readonly(db_path);
+  if (!db) {
+    ADD_FAILURE() << db.error().to_string();
     return out;
   }
-  sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
-    ADD_FAILURE() << "bad query " << sql << ": " << sqlite3_errmsg(db);
-  } else {
-    while (sqlite3_step(st) == SQLITE_ROW) {
-      row r;
-      for (int i = 0; i < sqlite3_column_count(st); ++i) {
-        const unsigned char* t = sqlite3_column_text(st, i);
-        r.push_back(t ? std::string(reinterpret_cast<const char*>(t),
-                                    static_cast<size_t>(sqlite3_column_bytes(st, i)))
-                      : "<null>");
-      }
-      out.push_back(std::move(r));
-    }
+  auto rows = warehouse::sql::query_text(db->get(), sql);
+  if (!rows) {
+    ADD_FAILURE() << "bad query: " << rows.error().to_string();
+    return out;
   }
-  sqlite3_finalize(st);
-  sqlite3_close(db);
+  for (const auto& values : *rows) {
+    row r;
+    for (const auto& v : values)
+      r.push_back(v.value_or("<null>"));
+    out.push_back(std::move(r));
+  }
   return out;
 }
 

@@ -5,8 +5,7 @@
 #include <filesystem>
 #include <string>
 
-#include <sqlite3.h>
-
+#include "pipeline/warehouse/sql.hpp"
 #include "pipeline/warehouse/warehouse.hpp"
 
 namespace pinpipe::warehouse::testing {
@@ -65,13 +64,10 @@ inline stream_batch pin_batch(const std::string& topic, int32_t partition, int64
   return b;
 }
 
-/// Runs a query returning one integer.
+/// Runs a query returning one integer: -998 when it gives no row, -999 when it fails.
 inline int64_t query_int(sqlite3* db, const std::string& sql) {
-  sqlite3_stmt* s = nullptr;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) != SQLITE_OK) return -999;
-  int64_t v = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -998;
-  sqlite3_finalize(s);
-  return v;
+  auto v = sql::query_int(db, sql, -998);
+  return v ? *v : -999;
 }
 
 } // namespace pinpipe::warehouse::testing

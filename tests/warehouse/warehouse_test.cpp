@@ -18,24 +18,19 @@ const std::string pin_stream = "streaming-0a60b9a8a831-pin";
 
 std::vector<std::string> columns(sqlite3* db, const std::string& table) {
   std::vector<std::string> out;
-  sqlite3_stmt* s = nullptr;
-  sqlite3_prepare_v2(db, ("PRAGMA table_info(\"" + table + "\")").c_str(), -1, &s, nullptr);
-  while (sqlite3_step(s) == SQLITE_ROW)
-    out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(s, 1)));
-  sqlite3_finalize(s);
+  auto rows = sql::query_text(db, "PRAGMA table_info(\"" + table + "\")");
+  EXPECT_TRUE(rows.ok()) << rows.error().to_string();
+  if (rows)
+    for (const auto& r : *rows)
+      out.push_back(r[1].value_or(""));
   return out;
 }
 
-std::string text(sqlite3* db, const std::string& sql) {
-  sqlite3_stmt* s = nullptr;
-  sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr);
-  std::string out = "<no row>";
-  if (sqlite3_step(s) == SQLITE_ROW)
-    out = sqlite3_column_type(s, 0) == SQLITE_NULL
-              ? "<null>"
-              : reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
-  sqlite3_finalize(s);
-  return out;
+std::string text(sqlite3* db, const std::string& sql_text) {
+  auto rows = sql::query_text(db, sql_text);
+  EXPECT_TRUE(rows.ok()) << rows.error().to_string();
+  if (!rows || rows->empty()) return "<no row>";
+  return rows->front()[0].value_or("<null>");
 }
 
 class Warehouse : public ::testing::Test {
