@@ -71,9 +71,25 @@ result<ojson> parse_json(std::string_view body, int max_depth) {
   if (!json_depth_within(body, max_depth)) {
     return status{errc::invalid_request, json_too_deep_message(max_depth)};
   }
+  // nlohmann's lexer takes a NUL byte for the end of the input, so "{...}\0junk" would
+  // parse. A JSON text holds no raw NUL anywhere (strings escape it as \u0000): look at
+  // what comes before the first one, and name the bytes that follow the value.
+  const auto nul = body.find('\0');
+  const std::string_view text = nul == std::string_view::npos ? body : body.substr(0, nul);
   try {
-    return ojson::parse(body.begin(), body.end());
+    auto doc = ojson::parse(text.begin(), text.end());
+    if (nul == std::string_view::npos) return doc;
+    return status{errc::malformed_message,
+                  "request body has " + std::to_string(body.size() - nul) +
+                      " bytes after the JSON value, starting with a NUL byte (0x00) at byte " +
+                      std::to_string(nul) +
+                      "; send the JSON document alone (only whitespace may follow it)"};
   } catch (const nlohmann::json::exception& e) {
+    if (nul != std::string_view::npos) {
+      return status{errc::malformed_message,
+                    "request body is not JSON: it holds a NUL byte (0x00) at byte " +
+                        std::to_string(nul) + " (" + e.what() + ")"};
+    }
     return status{errc::malformed_message, std::string("request body is not JSON: ") + e.what()};
   }
 }

@@ -69,7 +69,8 @@ std::string json_too_deep_message(int max_depth);
 /// ready for a reply ("request body is not JSON: ..." or the nesting limit). The depth is
 /// checked first with json_depth_within, so nothing recursive ever sees a deeper document
 /// (nlohmann's dump() and destructor recurse per level). errc::invalid_request for too deep,
-/// errc::malformed_message for not JSON.
+/// errc::malformed_message for not JSON, and for anything but whitespace after the value
+/// (a NUL byte and junk included: the message says how many bytes follow and where).
 result<ojson> parse_json(std::string_view body, int max_depth);
 
 /// REST Proxy error envelope; HTTP status is the first three digits of `error_code`.

@@ -106,7 +106,7 @@ reply kinesis_service::apigw_put_record(std::string_view stream, const ojson& bo
   const auto& out = std::get<0>(res)[0];
   if (!out.st.ok()) {
     if (out.st.code() == errc::unknown_topic) return not_found(name);
-    return kinesis_error("InternalFailure", out.st.to_string(), 500);
+    return log_failure(out.st);
   }
   reply r;
   r.body = ojson{{"SequenceNumber", encode_sequence_number(out.shard, out.offset)},

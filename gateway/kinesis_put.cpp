@@ -92,7 +92,7 @@ reply kinesis_service::put_record(const ojson& p) {
   const auto& out = std::get<0>(res)[0];
   if (!out.st.ok()) {
     if (out.st.code() == errc::unknown_topic) return not_found(*name);
-    return kinesis_error("InternalFailure", out.st.to_string(), 500);
+    return log_failure(out.st);
   }
   return amz_ok(ojson{{"SequenceNumber", encode_sequence_number(out.shard, out.offset)},
                       {"ShardId", shard_id_string(out.shard)},
@@ -150,6 +150,11 @@ reply kinesis_service::put_many(const std::string& stream, std::vector<put_entry
   }
   if (failed == static_cast<int64_t>(outs.size()) && outs[0].st.code() == errc::unknown_topic) {
     return not_found(stream);
+  }
+  // Nothing stored because the disk is full: the whole request fails with 507 (a partly
+  // stored request keeps the per-record errors of a 200).
+  if (failed == static_cast<int64_t>(outs.size()) && outs[0].st.code() == errc::disk_full) {
+    return log_failure(outs[0].st);
   }
   return amz_ok(
       ojson{{"FailedRecordCount", failed}, {"Records", records}, {"EncryptionType", "NONE"}});

@@ -44,4 +44,8 @@ std::string arn_of(const std::string& name) {
   return std::string("arn:aws:kinesis:us-east-1:") + k_account + ":stream/" + name;
 }
 
+reply log_failure(const status& st) {
+  return kinesis_error("InternalFailure", st.to_string(), st.code() == errc::disk_full ? 507 : 500);
+}
+
 } // namespace pinpipe::gateway::kinesis_detail

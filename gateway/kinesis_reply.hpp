@@ -29,5 +29,8 @@ std::optional<std::string> stream_name_of(const ojson& p);
 std::optional<std::string> string_field(const ojson& p, const char* name);
 /// The ARN of a stream of this gateway's (fixed) account and region.
 std::string arn_of(const std::string& name);
+/// A write the log refused: InternalFailure with the log's error ("disk_full: ..." and HTTP
+/// 507 Insufficient Storage when the disk is full, else HTTP 500).
+reply log_failure(const status& st);
 
 } // namespace pinpipe::gateway::kinesis_detail

@@ -81,7 +81,7 @@ reply kinesis_service::create_stream(const ojson& p) {
   }
   if (!st.ok()) {
     if (st.code() == errc::invalid_argument) return validation("streamName", st.message());
-    return kinesis_error("InternalFailure", st.to_string(), 500);
+    return log_failure(st);
   }
   {
     std::lock_guard<std::mutex> lock(created_mu_);

@@ -223,7 +223,9 @@ reply rest_proxy::append_and_reply(const std::string& topic, int32_t partitions,
              ",\"error_code\":null,\"error\":null}";
     } else {
       out += "{\"partition\":" + std::to_string(pending[i].partition) +
-             ",\"offset\":null,\"error_code\":50002,\"error\":" + json_quote(res.st.to_string()) +
+             ",\"offset\":null,\"error_code\":" +
+             (res.st.code() == errc::disk_full ? "50701" : "50002") +
+             ",\"error\":" + json_quote(res.st.to_string()) +
              "}";
     }
   }

@@ -87,10 +87,13 @@ reply rest_error_from(const status& st) {
   case errc::invalid_request:
   case errc::invalid_argument:
     return rest_error(42201, st.message());
+  case errc::disk_full:
+    // 507 Insufficient Storage: the node's disk is full; it takes writes again, with no
+    // restart, once space is freed (docs/faults.md "Disk full").
+    return rest_error(50701, st.to_string());
   case errc::timeout:
   case errc::unavailable:
   case errc::not_leader:
-  case errc::disk_full:
     return rest_error(50003, "the log could not store the records (" + st.to_string() +
                                  "); retry the request");
   default:
@@ -236,6 +239,7 @@ reply rest_proxy::handle_v3(const request_view& rv) {
       return rest_error(40002, "topic names starting with __ are internal");
     auto st = log_.create_topic(name, cfg);
     if (st.code() == errc::topic_exists) return rest_error(40002, st.message());
+    if (st.code() == errc::disk_full) return rest_error_from(st);
     if (!st.ok())
       return rest_error(
           st.code() == errc::invalid_argument || st.code() == errc::invalid_request ? 42201 : 50002,

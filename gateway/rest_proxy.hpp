@@ -34,7 +34,8 @@ int32_t kafka_murmur2(std::string_view data);
 /// partition = (murmur2(key) & 0x7fffffff) % partitions, as Kafka's default partitioner.
 int32_t kafka_partition_for_key(std::string_view key, int32_t partitions);
 
-/// Maps a log error to the REST Proxy envelope (unknown topic -> 40401, ...).
+/// Maps a log error to the REST Proxy envelope (unknown topic -> 40401, disk full -> 50701,
+/// i.e. HTTP 507 with a message starting "disk_full: ", ...).
 reply rest_error_from(const status& st);
 
 /// A partition number from a path segment (digits only, < 10^9), else nullopt.

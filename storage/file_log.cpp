@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "common/clock.hpp"
+#include "common/disk_full_count.hpp"
 #include "common/logging.hpp"
 #include "storage/file_io.hpp"
 #include "storage/fd_cache.hpp"
@@ -115,7 +116,7 @@ public:
       return {errc::invalid_argument, "topic names starting with '__' are internal; pick another"};
     }
     auto st = create_topic_impl(name, cfg);
-    if (st.code() == errc::disk_full) ++disk_full_errors_;
+    if (st.code() == errc::disk_full) note_disk_full();
     return st;
   }
 
@@ -411,7 +412,7 @@ private:
     if (res.st.ok() && !res.duplicate) {
       watches_.notify(req.topic, req.partition, res.last_offset + 1);
     }
-    if (res.st.code() == errc::disk_full) ++disk_full_errors_;
+    if (res.st.code() == errc::disk_full) note_disk_full();
     if (!res.st.ok() || req.required_acks != acks::all) {
       // A roll left a sealed segment to fsync: the flusher does it (not this thread, which
       // must not wait for the disk with acks none/leader).
@@ -424,6 +425,12 @@ private:
       return;
     }
     committer_.enqueue(pending_ack{std::move(part), std::move(res), std::move(cb)});
+  }
+
+  /// A write refused with disk_full: this log's count and the process's (the node's metric).
+  void note_disk_full() {
+    ++disk_full_errors_;
+    ++disk_full_refusals();
   }
 
   static status closed_error() {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "common/disk_full_count.hpp"
 #include "common/logging.hpp"
 #include "storage/partition.hpp"
 
@@ -30,7 +31,10 @@ void group_committer::enqueue(pending_ack a) {
   }
   // The flusher is gone (log closing): sync here.
   if (auto r = a.part->sync(); !r) a.res.st = r.error();
-  if (a.cb && a.res.st.code() == errc::disk_full) ++disk_full_errors_;
+  if (a.cb && a.res.st.code() == errc::disk_full) {
+    ++disk_full_errors_;
+    ++disk_full_refusals();
+  }
   if (a.cb) a.cb(std::move(a.res));
 }
 
@@ -66,7 +70,10 @@ void group_committer::commit(std::vector<pending_ack>& batch) {
     for (const auto& s : synced) {
       if (s.first == a.part.get() && !s.second.ok()) a.res.st = s.second;
     }
-    if (a.res.st.code() == errc::disk_full) ++disk_full_errors_;
+    if (a.res.st.code() == errc::disk_full) {
+      ++disk_full_errors_;
+      ++disk_full_refusals();
+    }
     ++synced_batches_;
     a.cb(std::move(a.res));
   }

@@ -93,6 +93,27 @@ TEST_F(Kinesis, ApiGatewayErrorsUseTheKinesisShape) {
   auto bad = cli_->Put("/streams/s5/record", R"({"Data":)", "application/json");
   ASSERT_TRUE(bad);
   EXPECT_EQ(kinesis_type(bad), "SerializationException");
+  // JSON, a NUL byte and junk: the bytes after the value are refused and named.
+  auto junk = cli_->Put("/streams/s5/record",
+                        std::string(R"({"Data":{},"PartitionKey":"p"})") + '\0' + "junk!",
+                        "application/json");
+  ASSERT_TRUE(junk);
+  EXPECT_EQ(junk->status, 400) << junk->body;
+  EXPECT_EQ(kinesis_type(junk), "SerializationException");
+  EXPECT_NE(body_of(junk).value("message", "").find("6 bytes after the JSON value"),
+            std::string::npos)
+      << junk->body;
+  httplib::Headers target{{"X-Amz-Target", "Kinesis_20131202.PutRecord"}};
+  auto native = cli_->Post(
+      "/", target,
+      std::string(R"({"StreamName":"s5","Data":"eA==","PartitionKey":"p"})") + '\0' + "{}",
+      "application/x-amz-json-1.1");
+  ASSERT_TRUE(native);
+  EXPECT_EQ(native->status, 400) << native->body;
+  EXPECT_EQ(kinesis_type(native), "SerializationException");
+  EXPECT_NE(body_of(native).value("message", "").find("3 bytes after the JSON value"),
+            std::string::npos)
+      << native->body;
   auto badcount = cli_->Post("/streams/x", R"({"ShardCount":0})", "application/json");
   ASSERT_TRUE(badcount);
   EXPECT_EQ(kinesis_type(badcount), "ValidationException");

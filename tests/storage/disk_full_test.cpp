@@ -12,6 +12,7 @@
 #include <map>
 #include <mutex>
 
+#include "common/disk_full_count.hpp"
 #include "storage/file_log.hpp"
 #include "tests/storage/small_fs.hpp"
 #include "tests/storage/test_util.hpp"
@@ -162,6 +163,8 @@ TEST_F(DiskFull, FillingTheDiskRefusesWritesKeepsEveryAckAndRecoversWithoutResta
   const auto stats = file_log_stats_of(*log_);
   ASSERT_TRUE(stats.has_value());
   EXPECT_GE(stats->disk_full_errors, run.refused.size());
+  // The node's metric (pinpipe_disk_full_errors) counts the same refusals process-wide.
+  EXPECT_GE(disk_full_refusals().load(), stats->disk_full_errors);
 
   // Space freed: the next produce succeeds in the same process, offsets continue.
   ASSERT_EQ(::unlink(filler.c_str()), 0);
