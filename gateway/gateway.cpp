@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "common/logging.hpp"
-#include "gateway/bad_request_log.hpp"
+#include "common/rate_limited_log.hpp"
 #include "gateway/http_common.hpp"
 #include "gateway/idempotency.hpp"
 #include "gateway/kinesis.hpp"
@@ -115,7 +115,13 @@ struct gateway::impl {
   std::unique_ptr<http_server> server;
   int bound_port = -1;
   std::shared_ptr<spdlog::logger> logger = logging::get("gateway");
-  bad_request_log bad_log{logger};
+  // Rejected requests: rate-limited warnings per HTTP status (common/rate_limited_log.hpp).
+  logging::rate_limited_log bad_log{
+      logger, [](const std::string& status, uint64_t n, int per_second) {
+        return "suppressed " + std::to_string(n) + " more warnings about HTTP " + status +
+               " replies (at most " + std::to_string(per_second) +
+               " per second are written; gateway stats count them all)";
+      }};
 };
 
 // Every reply >= 400: counted by status (4xx also as bad_requests) and logged as a
@@ -123,7 +129,7 @@ struct gateway::impl {
 void gateway::impl::count_rejected(const http_request& req, const reply& r) {
   ctr.count_error(r.status);
   if (r.status < 500) ++ctr.bad_requests;
-  bad_log.warn(r.status, req.method + " " + excerpt(req.path) + " -> " +
+  bad_log.warn(std::to_string(r.status), req.method + " " + excerpt(req.path) + " -> " +
                              std::to_string(r.status) + ": " + excerpt(r.body));
 }
 
@@ -268,7 +274,7 @@ gateway_stats gateway::stats() const {
   st.requests = impl_->ctr.requests.load();
   st.records_produced = impl_->ctr.records_produced.load();
   st.bad_requests = impl_->ctr.bad_requests.load();
-  st.log_lines_suppressed = impl_->bad_log.suppressed();
+  st.log_lines_suppressed = static_cast<int64_t>(impl_->bad_log.suppressed());
   st.idempotent_replays = impl_->ctr.idempotent_replays.load();
   std::lock_guard<std::mutex> lock(impl_->ctr.errors_mu);
   st.errors_by_status = impl_->ctr.errors;

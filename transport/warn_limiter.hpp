@@ -1,52 +1,36 @@
-// Rate-limited warnings for the ZeroMQ API's bad requests (frames that do not decode as
-// an envelope, payloads that do not decode as their request, unknown message types,
-// oversized frames): a flood of garbage must not flood the node's log. Per kind, at most
-// `per_second` lines are written in each wall-clock second; the rest are only counted,
-// and the next line of that kind in a later second (or flush(), at stop) is preceded by
-// one summary line "suppressed K <kind> warnings in the last second(s)". The transport
-// counts every bad request anyway (server::bad_requests()).
+// The ZeroMQ API's bad-request warnings (frames that do not decode as an envelope, payloads
+// that do not decode as their request, unknown message types, oversized frames): the common
+// rate limiter (common/rate_limited_log.hpp, 10 lines/s per kind, then one "suppressed K"
+// summary) with the transport's wording, each line prefixed "<kind>: ". The transport counts
+// every bad request anyway (server::bad_requests()). No logic of its own.
 //
-// Threading: warn() from any thread (the transport thread and CAF workers); one mutex.
+// Threading: as rate_limited_log (any thread; the transport thread and CAF workers).
 #pragma once
 
-#include <atomic>
-#include <cstdint>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 
-#include <spdlog/spdlog.h>
+#include "common/rate_limited_log.hpp"
 
 namespace pinpipe::transport {
 
-class warn_limiter {
+class warn_limiter : public logging::rate_limited_log {
 public:
-  static constexpr int k_default_per_second = 10;
   explicit warn_limiter(std::shared_ptr<spdlog::logger> logger,
                         int per_second = k_default_per_second)
-      : logger_(std::move(logger)), per_second_(per_second) {}
+      : rate_limited_log(std::move(logger), &summary, per_second) {}
 
-  /// Writes `line` (prefixed "kind: ") unless `kind` already had per_second lines this second.
-  void warn(const std::string& kind, const std::string& line);
-  /// Writes the pending summary lines.
-  void flush();
-  /// Lines not written so far, all kinds.
-  uint64_t suppressed() const { return suppressed_total_.load(); }
+  /// Writes "<kind>: <line>" unless `kind` already had per_second lines this second.
+  void warn(const std::string& kind, const std::string& line) {
+    rate_limited_log::warn(kind, kind + ": " + line);
+  }
 
 private:
-  struct window {
-    int64_t second = 0;
-    int written = 0;
-    uint64_t suppressed = 0;
-  };
-  void summarize_locked(const std::string& kind, window& w);
-
-  std::shared_ptr<spdlog::logger> logger_;
-  const int per_second_;
-  std::mutex mu_;
-  std::map<std::string, window> windows_;
-  std::atomic<uint64_t> suppressed_total_{0};
+  static std::string summary(const std::string& kind, uint64_t n, int per_second) {
+    return kind + ": suppressed " + std::to_string(n) + " more such warnings (at most " +
+           std::to_string(per_second) +
+           " lines/s per kind; every one is counted in the node's bad request counter)";
+  }
 };
 
 } // namespace pinpipe::transport

@@ -9,7 +9,7 @@
 #include <spdlog/sinks/base_sink.h>
 
 #include "common/logging.hpp"
-#include "gateway/bad_request_log.hpp"
+#include "common/rate_limited_log.hpp"
 
 using namespace pinpipe;
 using namespace pinpipe::gateway;
@@ -71,26 +71,13 @@ TEST_F(BadRequestLog, TenThousandBadRequestsWriteABoundedNumberOfLinesAndAreAllC
   EXPECT_EQ(st.bad_requests, n);
   EXPECT_EQ(st.errors_by_status[400], n);
   // At most 10 lines per second of the run, plus one summary per second.
-  const auto bound = static_cast<int64_t>((seconds + 2) * (bad_request_log::k_default_per_second + 1));
+  const auto bound = static_cast<int64_t>((seconds + 2) * (logging::rate_limited_log::k_default_per_second + 1));
   EXPECT_LE(sink_->warnings.load(), bound) << "over " << seconds << " s";
-  EXPECT_GE(sink_->warnings.load(), bad_request_log::k_default_per_second);
+  EXPECT_GE(sink_->warnings.load(), logging::rate_limited_log::k_default_per_second);
   // Every request was either written or suppressed (summaries add a few lines).
   EXPECT_GE(st.log_lines_suppressed + sink_->warnings.load(), n);
   EXPECT_LE(st.log_lines_suppressed, n);
   EXPECT_NE(sink_->last.find("suppressed"), std::string::npos) << sink_->last;
-}
-
-TEST_F(BadRequestLog, RateLimiterWritesASummaryOfWhatItSuppressed) {
-  auto logger = logging::get("gateway");
-  bad_request_log log(logger, 3);
-  const auto before = sink_->warnings.load();
-  for (int i = 0; i < 100; ++i)
-    log.warn(400, "bad " + std::to_string(i));
-  log.flush();
-  // 3 lines + 1 summary, unless the loop crossed a second boundary (then one more window).
-  EXPECT_LE(sink_->warnings.load() - before, 8);
-  EXPECT_GE(log.suppressed(), 90);
-  EXPECT_NE(sink_->last.find("suppressed"), std::string::npos);
 }
 
 TEST(ExposureWarning, WarnsBeyondLoopbackWithoutApiKeysOnly) {
