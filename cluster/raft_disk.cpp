@@ -129,7 +129,9 @@ result<std::unique_ptr<raft_disk>> raft_disk::open(const std::string& dir_in) {
 
 status raft_disk::load_state() {
   std::error_code ec;
-  if (!std::filesystem::exists(state_path_, ec)) return status::success(); // {0, none}
+  const bool present = std::filesystem::exists(state_path_, ec);
+  if (ec) return files::errno_status("checking", state_path_, ec.value());
+  if (!present) return status::success(); // {0, none}
   auto bytes = io::read_small_file(state_path_);
   if (!bytes) return bytes.error();
   raft::hard_state h;
@@ -142,7 +144,9 @@ status raft_disk::load_state() {
 
 status raft_disk::load_log() {
   std::error_code ec;
-  if (!std::filesystem::exists(log_path_, ec)) return replace_log({});
+  const bool present = std::filesystem::exists(log_path_, ec);
+  if (ec) return files::errno_status("checking", log_path_, ec.value()); // never replace it blind
+  if (!present) return replace_log({});
   auto f = io::file::open_rw(log_path_, false);
   if (!f) return f.error();
   *log_ = std::move(*f);

@@ -371,6 +371,20 @@ TEST(RaftDisk, DamagedHeaderOrStateFileIsCorruptDataNamingThePath) {
   }
 }
 
+TEST(RaftDisk, FilesThatCannotBeCheckedAreAnErrorNotAFreshStart) {
+  // A stat that fails (here a symlink loop: ELOOP) must not read as "missing", which
+  // would start the replica with no vote or replace its log.
+  for (const char* name : {"raft.state", "raft.log"}) {
+    temp_dir t;
+    fs::create_symlink(t / name, t / name);
+    auto d = raft_disk::open(t.path());
+    ASSERT_FALSE(d.ok()) << name;
+    EXPECT_EQ(d.error().code(), errc::io_error);
+    EXPECT_TRUE(contains(d.error().message(), t / name)) << d.error().message();
+    EXPECT_TRUE(fs::is_symlink(t / name)) << "left as it was";
+  }
+}
+
 TEST(RaftDisk, LeftoverTempFilesAreRemovedOnOpen) {
   temp_dir t;
   { open_ok(t.path()); }
