@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <filesystem>
+#include <limits>
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -68,6 +69,12 @@ status remove_leftover(const std::string& path) {
   if (::unlink(path.c_str()) != 0 && errno != ENOENT)
     return files::errno_status("removing the leftover temp file", path, errno);
   return status::success();
+}
+
+/// A batch counts its records in an i32, and the offset after it must exist.
+bool count_fits(const raft::entry& e) {
+  return e.last.value - e.base.value < std::numeric_limits<int32_t>::max() &&
+         e.last.value < std::numeric_limits<int64_t>::max();
 }
 
 std::string range(const raft::entry& e) {
@@ -201,6 +208,8 @@ status raft_disk::load_log() {
               " was due (entries must be contiguous)";
     else if (e.last < e.base)
       wrong = "holds offsets " + range(e) + ", an empty range";
+    else if (!count_fits(e))
+      wrong = "holds offsets " + range(e) + ", more records than a batch can count";
     else if (e.term < prev)
       wrong = "has term " + std::to_string(e.term.value) + " after term " +
               std::to_string(prev.value) + " (terms never decrease)";
@@ -280,6 +289,8 @@ status raft_disk::check_request(const raft::persist_request& r) const {
       wrong = "does not continue the log: offset " + std::to_string(next.value) + " is next";
     else if (e.last < e.base)
       wrong = "is an empty range";
+    else if (!count_fits(e))
+      wrong = "holds more records than a batch can count (2^31 - 1)";
     else if (e.term < prev)
       wrong = "has term " + std::to_string(e.term.value) + " after term " +
               std::to_string(prev.value) + " (terms never decrease)";

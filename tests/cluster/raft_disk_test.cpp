@@ -4,6 +4,7 @@
 // raft_disk_node_test.cpp.
 #include <chrono>
 #include <cstdio>
+#include <limits>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -263,6 +264,7 @@ TEST(RaftDisk, NonContiguousEntriesAreRefusedAndNothingIsWritten) {
       {"gap", {make_entry(3, 3, 2, "ok"), make_entry(5, 5, 2, "gap")}, "offset 4 is next"},
       {"overlap", {make_entry(2, 2, 2, "again")}, "offset 3 is next"},
       {"empty range", {make_entry(3, 2, 2, "")}, "empty range"},
+      {"too many records", {make_entry(3, int64_t{3} << 31, 2, "")}, "can count"},
       {"lower term", {make_entry(3, 3, 1, "old")}, "terms never decrease"},
   };
   for (const auto& c : cases) {
@@ -309,6 +311,7 @@ TEST(RaftDisk, RecoveryRefusesEntriesThatDoNotFollowEachOther) {
       {{make_entry(0, 1, 1, "a"), make_entry(3, 3, 1, "b")}, "offset 2 was due"},
       {{make_entry(0, 1, 2, "a"), make_entry(2, 2, 1, "b")}, "terms never decrease"},
       {{make_entry(5, 5, 1, "a")}, "offset 0 was due"},
+      {{make_entry(0, std::numeric_limits<int64_t>::max(), 1, "a")}, "can count"},
   };
   for (const auto& c : cases) {
     temp_dir t;
