@@ -105,7 +105,7 @@ struct node_under_test {
     cfg.node.data_dir = dir.path();
     cfg.node.log_level = "warn";
     logging::init("warn");
-    auto paths = actors::data_paths::of(dir.path(), cfg);
+    auto paths = pinpipe::data_paths::of(dir.path(), cfg);
     source::gen_options g;
     g.path = paths.source;
     if (auto st = source::generate(g); !st.ok()) return st;
@@ -127,7 +127,7 @@ struct node_under_test {
       }
       events.push_back(std::move(recs));
     }
-    auto opened = storage::open_file_log(actors::log_config_of(cfg, paths.log));
+    auto opened = storage::open_file_log(pinpipe::log_config_of(cfg, paths.log));
     if (!opened) return opened.error();
     log = std::move(*opened);
     sys_cfg = std::make_unique<caf::actor_system_config>();
@@ -154,7 +154,7 @@ struct node_under_test {
     if (log) log->close();
   }
 
-  std::string warehouse_path() const { return actors::data_paths::of(dir.path(), cfg).warehouse; }
+  std::string warehouse_path() const { return pinpipe::data_paths::of(dir.path(), cfg).warehouse; }
 };
 
 /// A read-only connection to the warehouse (WAL: sees committed data only).

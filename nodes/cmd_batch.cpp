@@ -18,7 +18,6 @@
 #include <thread>
 #include <unistd.h>
 
-#include "actors/pipeline_runtime.hpp"
 #include "common/logging.hpp"
 #include "messages/control_api.hpp"
 #include "nodes/command.hpp"
@@ -26,6 +25,7 @@
 #include "pipeline/batch/batch_job.hpp"
 #include "pipeline/batch/queries.hpp"
 #include "pipeline/batch/scheduler.hpp"
+#include "pipeline/paths.hpp"
 #include "pipeline/warehouse/warehouse.hpp"
 
 namespace fs = std::filesystem;
@@ -41,7 +41,7 @@ struct batch_flags {
 
 struct batch_context {
   config::config cfg;
-  actors::data_paths paths;
+  data_paths paths;
 };
 
 result<batch_context> context_of(const common_options& common, const batch_flags& f) {
@@ -50,7 +50,7 @@ result<batch_context> context_of(const common_options& common, const batch_flags
   if (!f.data_dir.empty())
     if (auto st = config::apply_override(*cfg, "node", "data_dir", f.data_dir); !st) return st;
   logging::init("warn");
-  auto paths = actors::data_paths::of(cfg->node.data_dir, *cfg);
+  auto paths = data_paths::of(cfg->node.data_dir, *cfg);
   return batch_context{std::move(*cfg), std::move(paths)};
 }
 

@@ -21,7 +21,6 @@
 #include <thread>
 #include <unistd.h>
 
-#include "actors/pipeline_runtime.hpp"
 #include "common/logging.hpp"
 #include "pipeline/emulator/broker_sender.hpp"
 #include "nodes/command.hpp"
@@ -29,6 +28,7 @@
 #include "pipeline/emulator/emulator.hpp"
 #include "pipeline/emulator/paced_runner.hpp"
 #include "pipeline/emulator/http_sender.hpp"
+#include "pipeline/paths.hpp"
 
 namespace fs = std::filesystem;
 
@@ -247,7 +247,7 @@ int run_emulate(const common_options& common, const emulate_flags& f) {
   auto& eo = plan->eo;
 
   // 2. The source database and the manifest.
-  const auto paths = actors::data_paths::of(cfg->node.data_dir, *cfg);
+  const auto paths = data_paths::of(cfg->node.data_dir, *cfg);
   std::error_code ec;
   if (!fs::exists(paths.source, ec))
     return fail("source database " + paths.source + " not found",

@@ -5,10 +5,10 @@
 #include <iostream>
 #include <unistd.h>
 
-#include "actors/pipeline_runtime.hpp"
 #include "common/logging.hpp"
 #include "nodes/command.hpp"
 #include "nodes/metrics.hpp"
+#include "pipeline/paths.hpp"
 #include "pipeline/source/source_db.hpp"
 
 namespace fs = std::filesystem;
@@ -32,7 +32,7 @@ int run_gen_source(const common_options& common, const gen_source_flags& f) {
   if (f.rows <= 0) return fail("--rows must be positive", "give the number of rows per table");
   if (f.seed < 0) return fail("--seed must be >= 0", "give a non-negative seed");
   logging::init("warn"); // the terminal shows progress; warnings and errors only
-  const auto paths = actors::data_paths::of(cfg->node.data_dir, *cfg);
+  const auto paths = data_paths::of(cfg->node.data_dir, *cfg);
   std::error_code ec;
   if (fs::exists(paths.source, ec) && !f.force)
     return fail(paths.source + " already exists",

@@ -5,9 +5,9 @@
 #include <filesystem>
 #include <iostream>
 
-#include "actors/pipeline_runtime.hpp"
 #include "common/logging.hpp"
 #include "nodes/command.hpp"
+#include "pipeline/paths.hpp"
 #include "storage/log_check.hpp"
 
 namespace pinpipe::cli {
@@ -25,7 +25,7 @@ result<std::string> log_dir_of(const common_options& common, const log_flags& f)
   auto cfg = load_config(common);
   if (!cfg) return cfg.error();
   const std::string data_dir = f.data_dir.empty() ? cfg->node.data_dir : f.data_dir;
-  const std::string dir = actors::data_paths::of(data_dir, *cfg).log;
+  const std::string dir = data_paths::of(data_dir, *cfg).log;
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) {
     return status{errc::invalid_argument,

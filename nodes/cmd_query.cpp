@@ -11,11 +11,11 @@
 #include <sstream>
 #include <tuple>
 
-#include "actors/pipeline_runtime.hpp"
 #include "nodes/command.hpp"
 #include "nodes/metrics.hpp"
 #include "pipeline/batch/queries.hpp"
 #include "pipeline/batch/scheduler.hpp"
+#include "pipeline/paths.hpp"
 #include "pipeline/warehouse/inspect.hpp"
 
 namespace fs = std::filesystem;
@@ -32,7 +32,7 @@ struct query_flags {
 };
 
 /// --sql: one statement on the warehouse, read-only (a write is refused by SQLite).
-int run_sql(const actors::data_paths& paths, const std::string& sql) {
+int run_sql(const data_paths& paths, const std::string& sql) {
   std::error_code ec;
   if (!fs::exists(paths.warehouse, ec))
     return fail("no warehouse at " + paths.warehouse,
@@ -107,7 +107,7 @@ bool safe_run_id(const std::string& id) {
 }
 
 /// The latest successful run whose CSV for `name` exists; empty when there is none.
-result<std::string> latest_success(const actors::data_paths& paths, const config::config& cfg,
+result<std::string> latest_success(const data_paths& paths, const config::config& cfg,
                                    const std::string& name) {
   std::error_code ec;
   if (!fs::exists(paths.warehouse, ec)) return std::string{};
@@ -153,7 +153,7 @@ int run_query_command(const common_options& common, const query_flags& f) {
     if (!f.data_dir.empty())
       if (auto st = config::apply_override(*cfg, "node", "data_dir", f.data_dir); !st)
         return fail(st);
-    return run_sql(actors::data_paths::of(cfg->node.data_dir, *cfg), f.sql);
+    return run_sql(data_paths::of(cfg->node.data_dir, *cfg), f.sql);
   }
   const auto& names = batch::query_names();
   if (std::find(names.begin(), names.end(), f.name) == names.end())
@@ -163,7 +163,7 @@ int run_query_command(const common_options& common, const query_flags& f) {
   if (!f.data_dir.empty())
     if (auto st = config::apply_override(*cfg, "node", "data_dir", f.data_dir); !st)
       return fail(st);
-  const auto paths = actors::data_paths::of(cfg->node.data_dir, *cfg);
+  const auto paths = data_paths::of(cfg->node.data_dir, *cfg);
 
   std::string run_id = f.run;
   if (!run_id.empty() && !safe_run_id(run_id))

@@ -115,7 +115,7 @@ result<double> check_flags(const simulate_flags& f) {
 }
 
 /// The source database (the RDS counterpart), generated when missing.
-status prepare_source(const actors::data_paths& paths, const simulate_flags& f, bool tty) {
+status prepare_source(const data_paths& paths, const simulate_flags& f, bool tty) {
   if (fs::exists(paths.source)) {
     std::cout << "using existing source database " << paths.source << std::endl;
     return {};
@@ -326,9 +326,9 @@ int run_simulate(const common_options& common, const simulate_flags& f) {
             << std::endl;
 
   // 2. The source database; 3. the log (MSK / Kinesis counterpart; recovery runs here).
-  auto paths = actors::data_paths::of(data_dir, *cfg);
+  auto paths = data_paths::of(data_dir, *cfg);
   if (auto st = prepare_source(paths, f, isatty(STDOUT_FILENO)); !st.ok()) return fail(st);
-  auto opened = storage::open_file_log(actors::log_config_of(*cfg, paths.log));
+  auto opened = storage::open_file_log(log_config_of(*cfg, paths.log));
   if (!opened) return fail(opened.error());
   std::shared_ptr<storage::log_store> log = std::move(*opened);
 

@@ -13,7 +13,7 @@ start_console(const config::config& cfg, std::shared_ptr<storage::log_store> log
   console::console_options o;
   if (auto st = console::parse_listen(cfg.console.listen, o); !st) return st;
   o.api_keys = cfg.console.api_keys.empty() ? cfg.gateway.api_keys : cfg.console.api_keys;
-  const auto paths = actors::data_paths::of(cfg.node.data_dir, cfg);
+  const auto paths = data_paths::of(cfg.node.data_dir, cfg);
   console::console_sources s;
   s.log = std::move(log);
   s.node_id = std::to_string(cfg.node.id);

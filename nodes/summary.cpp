@@ -54,7 +54,7 @@ int64_t csv_rows(const std::string& path) {
 } // namespace
 
 void print_summary(std::ostream& os, storage::log_store& log, const config::config& cfg,
-                   const actors::data_paths& paths, const simulation_summary& s) {
+                   const data_paths& paths, const simulation_summary& s) {
   const auto& uid = cfg.pipeline.user_id;
   os << "\n=== pinpipe simulation summary ===\n";
   os << "time taken        " << std::fixed << std::setprecision(1) << s.seconds << " s"

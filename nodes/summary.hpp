@@ -21,6 +21,6 @@ struct simulation_summary {
 };
 
 void print_summary(std::ostream& os, storage::log_store& log, const config::config& cfg,
-                   const actors::data_paths& paths, const simulation_summary& s);
+                   const data_paths& paths, const simulation_summary& s);
 
 } // namespace pinpipe::cli
