@@ -35,8 +35,8 @@
 #include "actors/request_router.hpp"
 #include "nodes/settings_check.hpp"
 #include "nodes/summary.hpp"
+#include "logclient/local_log_client.hpp"
 #include "pipeline/source/source_db.hpp"
-#include "storage/log.hpp"
 #include "transport/server.hpp"
 
 namespace fs = std::filesystem;
@@ -328,9 +328,12 @@ int run_simulate(const common_options& common, const simulate_flags& f) {
   // 2. The source database; 3. the log (MSK / Kinesis counterpart; recovery runs here).
   auto paths = data_paths::of(data_dir, *cfg);
   if (auto st = prepare_source(paths, f, isatty(STDOUT_FILENO)); !st.ok()) return fail(st);
-  auto opened = storage::open_file_log(log_config_of(*cfg, paths.log));
+  auto opened = logclient::open_local_log(log_config_of(*cfg, paths.log));
   if (!opened) return fail(opened.error());
-  std::shared_ptr<storage::log_store> log = std::move(*opened);
+  std::shared_ptr<logclient::local_log_client> client = std::move(*opened);
+  // The engine itself only for what works on it directly, as in a node: the actor graph,
+  // the broker behind the node API, the console. It lives as long as the client.
+  std::shared_ptr<storage::log_store> log(client, &client->engine());
 
   // 4-6. The actor graph, the run, the batch job.
   simulation_summary summary;
@@ -339,7 +342,7 @@ int run_simulate(const common_options& common, const simulate_flags& f) {
   // 7. The summary.
   summary.interrupted = interrupted;
   summary.seconds = seconds_since(t0);
-  print_summary(std::cout, *log, *cfg, paths, summary);
+  print_summary(std::cout, *client, *cfg, paths, summary);
   log->close();
   return exit_code;
 }

@@ -53,7 +53,7 @@ int64_t csv_rows(const std::string& path) {
 
 } // namespace
 
-void print_summary(std::ostream& os, storage::log_store& log, const config::config& cfg,
+void print_summary(std::ostream& os, logclient::log_client& log, const config::config& cfg,
                    const data_paths& paths, const simulation_summary& s) {
   const auto& uid = cfg.pipeline.user_id;
   os << "\n=== pinpipe simulation summary ===\n";

@@ -9,6 +9,7 @@
 
 #include "actors/pipeline_runtime.hpp"
 #include "actors/stats.hpp"
+#include "logclient/log_client.hpp"
 
 namespace pinpipe::cli {
 
@@ -20,7 +21,7 @@ struct simulation_summary {
   double seconds = 0;
 };
 
-void print_summary(std::ostream& os, storage::log_store& log, const config::config& cfg,
+void print_summary(std::ostream& os, logclient::log_client& log, const config::config& cfg,
                    const data_paths& paths, const simulation_summary& s);
 
 } // namespace pinpipe::cli

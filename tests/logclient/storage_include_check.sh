@@ -16,7 +16,6 @@ pending='
 console/api_overview.cpp
 messages/convert.hpp
 messages/fast_codec.hpp
-nodes/cmd_simulate.cpp
 nodes/fault_switch.cpp
 tests/console/console_api_test.cpp
 '
