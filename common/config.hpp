@@ -128,7 +128,7 @@ struct cluster_section {
   std::vector<std::string> member_keys;
   std::string cluster_id = "pinpipe"; ///< nodes of another cluster id are refused
   int32_t replication_factor = 0;     ///< replicas per new partition; 0 = min(3, nodes)
-  int32_t election_timeout_ms = 1000; ///< a follower waits 1-2x this for its leader
+  int32_t election_timeout_ms = 300;  ///< a follower waits 1-2x this for its leader
   int32_t heartbeat_ms = 50;          ///< leader heartbeats (batched per node pair)
 };
 

@@ -27,6 +27,10 @@ topic_info from_wire_info(const m::wire_topic_info& w) {
     pi.high_watermark = p.high_watermark;
     pi.size_bytes = p.size_bytes;
     pi.segments = p.segments;
+    pi.leader = p.leader;
+    pi.leader_term = p.leader_term;
+    pi.replicas = p.replicas;
+    pi.in_sync = p.in_sync;
     t.partitions.push_back(pi);
   }
   return t;

@@ -41,6 +41,7 @@ wire_topic_config to_wire(const storage::topic_config& c) {
   w.segment_bytes = c.segment_bytes;
   w.segment_ms = c.segment_ms;
   w.incarnation = c.incarnation;
+  w.replication_factor = c.replication_factor;
   return w;
 }
 
@@ -53,6 +54,7 @@ storage::topic_config from_wire(const wire_topic_config& w) {
   c.segment_bytes = w.segment_bytes;
   c.segment_ms = w.segment_ms;
   c.incarnation = w.incarnation;
+  c.replication_factor = w.replication_factor;
   return c;
 }
 
@@ -67,6 +69,10 @@ wire_topic_info to_wire(const storage::topic_info& t) {
     wp.high_watermark = p.high_watermark;
     wp.size_bytes = p.size_bytes;
     wp.segments = p.segments;
+    wp.leader = p.leader;
+    wp.leader_term = p.leader_term;
+    wp.replicas = p.replicas;
+    wp.in_sync = p.in_sync;
     w.partitions.push_back(wp);
   }
   return w;

@@ -75,19 +75,20 @@ struct wire_topic_config {
   int64_t segment_bytes = -1;
   int64_t segment_ms = -1;
   int64_t incarnation = 0; ///< which creation of the name (set by the node; ignored in create)
+  int32_t replication_factor = -1; ///< clusters: replicas per partition (-1 = the default)
   MSGPACK_DEFINE(version, partitions, is_stream, retention_bytes, retention_ms, segment_bytes,
-                 segment_ms, incarnation)
+                 segment_ms, incarnation, replication_factor)
   friend bool operator==(const wire_topic_config& a, const wire_topic_config& b) {
     return a.version == b.version && a.partitions == b.partitions && a.is_stream == b.is_stream &&
            a.retention_bytes == b.retention_bytes && a.retention_ms == b.retention_ms &&
            a.segment_bytes == b.segment_bytes && a.segment_ms == b.segment_ms &&
-           a.incarnation == b.incarnation;
+           a.incarnation == b.incarnation && a.replication_factor == b.replication_factor;
   }
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, wire_topic_config& x) {
   return f(x.version, x.partitions, x.is_stream, x.retention_bytes, x.retention_ms, x.segment_bytes,
-           x.segment_ms, x.incarnation);
+           x.segment_ms, x.incarnation, x.replication_factor);
 }
 
 struct wire_partition_info {
@@ -97,16 +98,24 @@ struct wire_partition_info {
   offset_t high_watermark{0};
   int64_t size_bytes = 0;
   int32_t segments = 0;
-  MSGPACK_DEFINE(version, id, log_start, high_watermark, size_bytes, segments)
+  // Added for clusters (older senders omit them: the defaults mean "not replicated").
+  int32_t leader = -1;
+  int64_t leader_term = 0;
+  std::vector<int32_t> replicas;
+  std::vector<int32_t> in_sync;
+  MSGPACK_DEFINE(version, id, log_start, high_watermark, size_bytes, segments, leader, leader_term,
+                 replicas, in_sync)
   friend bool operator==(const wire_partition_info& a, const wire_partition_info& b) {
     return a.version == b.version && a.id == b.id && a.log_start == b.log_start &&
            a.high_watermark == b.high_watermark && a.size_bytes == b.size_bytes &&
-           a.segments == b.segments;
+           a.segments == b.segments && a.leader == b.leader && a.leader_term == b.leader_term &&
+           a.replicas == b.replicas && a.in_sync == b.in_sync;
   }
 };
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, wire_partition_info& x) {
-  return f(x.version, x.id, x.log_start, x.high_watermark, x.size_bytes, x.segments);
+  return f(x.version, x.id, x.log_start, x.high_watermark, x.size_bytes, x.segments, x.leader,
+           x.leader_term, x.replicas, x.in_sync);
 }
 
 struct wire_topic_info {

@@ -7,6 +7,7 @@
 #include <csignal>
 #include <filesystem>
 #include <iostream>
+#include <thread>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -17,6 +18,7 @@
 #include "actors/system_setup.hpp"
 #include "actors/type_ids.hpp"
 #include "common/logging.hpp"
+#include "nodes/cluster_start.hpp"
 #include "nodes/command.hpp"
 #include "nodes/console_start.hpp"
 #include "nodes/control_requests.hpp"
@@ -104,10 +106,28 @@ int run_node(const common_options& common, const node_flags& flags) {
   if (fd_soft != fd_soft_before)
     log->info("raised the open files limit from {} to {}", fd_soft_before, fd_soft);
 
-  // 3. The log, under <data_dir>/log (recovery runs here).
-  auto store = open_log(*cfg);
-  if (!store) return fail(store.error());
-  std::shared_ptr<storage::log_store> lg = *store;
+  // 3. The log: under <data_dir>/log (recovery runs here), or with [cluster] nodes the
+  //    replicated log under <data_dir>/cluster and the links to the other nodes.
+  auto membership = cluster::membership_of(*cfg);
+  if (!membership) return fail(membership.error());
+  std::unique_ptr<cluster_runtime> cluster;
+  std::shared_ptr<storage::log_store> lg;
+  if (membership->replicated()) {
+    const auto* me = membership->find(membership->self);
+    if (cfg->node.listen == config::defaults().node.listen && flags.listen.empty())
+      cfg->node.listen = me->endpoint; // serve where the others reach this node
+    auto rt = cluster_runtime::start(*cfg, *membership);
+    if (!rt) return fail(rt.error());
+    cluster = std::move(*rt);
+    lg = cluster->log();
+    log->info("cluster '{}': node {} of {} (replication factor {})", membership->cluster_id,
+              membership->self.value, membership->members.size(),
+              membership->replication_factor);
+  } else {
+    auto store = open_log(*cfg);
+    if (!store) return fail(store.error());
+    lg = *store;
+  }
   // [faults]: a test hook (off unless [faults] allow = true); released before close.
   auto faults = fault_switch::start(cfg->faults);
   if (!faults) {
@@ -115,11 +135,29 @@ int run_node(const common_options& common, const node_flags& flags) {
     return fail(faults.error());
   }
 
-  // 4. Default topics and streams, if missing.
+  // 4. Default topics and streams, if missing. A cluster needs a quorum for that: the
+  //    node creates them in the background once the metadata group has a leader.
   logclient::local_log_client client(*lg);
-  if (auto st = actors::ensure_default_topics(client, *cfg); !st) {
-    lg->close();
-    return fail(st);
+  std::thread default_topics;
+  if (!cluster) {
+    if (auto st = actors::ensure_default_topics(client, *cfg); !st) {
+      lg->close();
+      return fail(st);
+    }
+  } else {
+    default_topics = std::thread([&client, &cfg, cl = cluster->log(), log] {
+      for (int attempt = 0; attempt < 30; ++attempt) {
+        if (!cl->wait_for_quorum(2000)) continue;
+        auto st = actors::ensure_default_topics(client, *cfg);
+        if (st) return;
+        if (st.code() != errc::unavailable && st.code() != errc::timeout &&
+            st.code() != errc::not_leader) {
+          log->error("cannot create the default topics: {}", st.to_string());
+          return;
+        }
+      }
+      log->warn("the default topics are not created yet: no quorum in 60 s");
+    });
   }
 
   // 5. The actor system with the broker actor and the request router.
@@ -171,6 +209,15 @@ int run_node(const common_options& common, const node_flags& flags) {
                                   !cfg->node.curve_allowed_clients_dir.empty();
     }
     handler = node::with_control(std::move(handler), pipeline.get()); // flush_lake_request
+    if (cluster) {
+      handler = cluster->with_links(std::move(handler)); // Raft messages of the node links
+      auto keys = cluster->member_keys();
+      if (!keys.empty()) { // only members (and the allowed clients) may connect
+        sopts.curve_allowed_clients.insert(sopts.curve_allowed_clients.end(), keys.begin(),
+                                           keys.end());
+        sopts.curve_check_clients = true;
+      }
+    }
     transport::server server(sopts, handler);
     std::unique_ptr<console::console_server> web_console; // [console] listen
     if (exit_code != 0) {
@@ -215,6 +262,7 @@ int run_node(const common_options& common, const node_flags& flags) {
     // 9. Shutdown, in reverse: stop taking requests, stop the pipeline roles (the connector
     //    writes its partly full objects, the sink closes the warehouse), stop the broker.
     if (web_console) web_console->stop();
+    if (cluster) cluster->stop(2000); // hand leaderships over first, then stop the links
     server.stop();
     if (pipeline) pipeline->stop();
     caf::anon_send_exit(router, caf::exit_reason::user_shutdown);
@@ -224,6 +272,7 @@ int run_node(const common_options& common, const node_flags& flags) {
   // 10. Flush and close the log last: every acknowledged record is on disk.
   faults->reset();
   lg->close();
+  if (default_topics.joinable()) default_topics.join();
   log->info("node {} stopped", cfg->node.id);
   return exit_code;
 }

@@ -200,6 +200,7 @@ void node::tick() {
 
 void node::tick_leader() {
   ++heartbeat_elapsed_;
+  for (auto& [id, pr] : progress_) ++pr.silent_ticks;
   if (transfer_target_ != no_node && ++transfer_elapsed_ >= cfg_.election_ticks_min)
     transfer_target_ = no_node; // the target did not take over in time: carry on leading
   if (++election_elapsed_ >= cfg_.election_ticks_min) {
@@ -297,7 +298,10 @@ void node::step(const message& m) {
 
   if (role_ == role::leader) {
     auto it = progress_.find(m.from);
-    if (it != progress_.end()) it->second.recent_active = true;
+    if (it != progress_.end()) {
+      it->second.recent_active = true;
+      it->second.silent_ticks = 0;
+    }
   }
   switch (m.type) {
   case msg_type::pre_vote:

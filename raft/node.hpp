@@ -103,6 +103,9 @@ public:
   const raft_log& log() const { return log_; }
   const producer_table& producers() const { return producers_; }
   uint64_t dropped_messages() const { return dropped_; }
+  /// On the leader: itself and the followers in sync with it (answered within the minimum
+  /// election timeout and being replicated to, not probed); empty on other roles.
+  std::vector<node_id> caught_up() const;
 
 private:
   struct progress {
@@ -113,6 +116,7 @@ private:
     int inflight = 0;
     bool recent_active = false;
     bool acked_since_heartbeat = false;
+    int silent_ticks = 0; ///< leader ticks since the follower last answered
   };
   struct pending_ack {
     uint64_t id;

@@ -114,6 +114,22 @@ void node::reset_local(offset_t log_start, term_t prefix_term, const producer_sn
   commit_ = std::max(commit_, plus(log_start, -1)); // the leader deleted only committed batches
 }
 
+std::vector<node_id> node::caught_up() const {
+  std::vector<node_id> out;
+  if (role_ != role::leader) return out;
+  for (node_id v : cfg_.voters) {
+    if (v == cfg_.id) {
+      out.push_back(v);
+      continue;
+    }
+    auto it = progress_.find(v);
+    if (it != progress_.end() && it->second.replicating &&
+        it->second.silent_ticks < cfg_.election_ticks_min)
+      out.push_back(v);
+  }
+  return out;
+}
+
 status node::compact(offset_t new_start) {
   if (new_start <= log_.log_start()) return status::success();
   if (new_start > plus(commit_, 1) || new_start > plus(persisted_, 1))

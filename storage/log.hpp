@@ -63,6 +63,9 @@ struct topic_config {
   /// it; 0 = created before incarnations were recorded. Readers that keep positions across
   /// polls (the lake connector) compare it to notice a deleted and recreated topic.
   int64_t incarnation = 0;
+  /// A cluster's log: replicas per partition (-1 = [cluster] replication_factor). A
+  /// one-node log ignores it.
+  int32_t replication_factor = -1;
 };
 
 /// Settings of the whole log (from the [log] section of the config file).
@@ -158,6 +161,11 @@ struct partition_info {
   offset_t high_watermark{0};
   int64_t size_bytes = 0;
   int32_t segments = 0;
+  // Replication (a cluster's log, docs/cluster.md); a one-node log leaves them empty.
+  int32_t leader = -1;           ///< node id of the partition's leader; -1 = none known
+  int64_t leader_term = 0;       ///< the Raft term of that leader
+  std::vector<int32_t> replicas; ///< node ids of the replica set; empty = not replicated
+  std::vector<int32_t> in_sync;  ///< replicas caught up with the leader (as the leader sees them)
 };
 
 struct topic_info {

@@ -1,0 +1,64 @@
+// The log of a node in a replicated cluster (docs/cluster.md): a storage::log_store, so
+// the broker actor, the request router, the gateway and every pipeline role use it as
+// they use the one-node file log, over Raft-replicated partitions.
+//
+//  - Metadata (topics, replica sets, reported leaders, consumer group offsets) is the
+//    state machine of the metadata Raft group (cluster/metadata.hpp). Changes are proposed
+//    to that group's leader; on another node they are forwarded to it.
+//  - Each partition is one Raft group over its replica set (cluster/replica_host.hpp).
+//    A produce is proposed to the partition's leader: here when this node leads it, else
+//    forwarded to the leader (one hop). While there is no leader, or leadership moves,
+//    the request is retried with backoff until `request_timeout_ms`; an idempotent
+//    request keeps its producer id and sequence, so a retry never duplicates. A request
+//    without a producer id whose outcome became unknown (the leader failed after taking
+//    it) is answered with that error rather than resent.
+//  - Reads are served from this node's replica (committed batches only: the high
+//    watermark is the commit index) and forwarded when it has none.
+//
+// Threading: every member is thread-safe. Produce callbacks run on the replica host's
+// thread or a forwarder thread.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "cluster/membership.hpp"
+#include "common/status.hpp"
+#include "raft/message.hpp"
+#include "storage/log.hpp"
+
+namespace pinpipe::cluster {
+
+struct cluster_options {
+  membership ms;
+  std::string dir;                   ///< <data_dir>/cluster
+  storage::log_config log_defaults;  ///< record limits and topic defaults
+  int32_t default_partitions = 1;
+  std::string curve_public_key;      ///< this node's pair (to reach the others with CURVE)
+  std::string curve_secret_key;
+  int request_timeout_ms = 10000;    ///< bound on retries while there is no leader
+};
+
+class cluster_log : public storage::log_store {
+public:
+  using sender = std::function<void(node_id to, uint64_t group, raft::message m)>;
+
+  /// Opens the replicas found under o.dir and starts the replica host.
+  static result<std::shared_ptr<cluster_log>> open(cluster_options o);
+
+  /// Where outgoing Raft messages go (the node links); set once they exist. Until then
+  /// they are dropped (Raft resends).
+  virtual void set_sender(sender s) = 0;
+  /// A Raft message from another node.
+  virtual void deliver(uint64_t group, raft::message m) = 0;
+  /// Waits until the metadata group has a leader (a quorum is up); timeout otherwise.
+  virtual status wait_for_quorum(int timeout_ms) = 0;
+  /// `topics move-leader`: moves a partition's leadership to `to`.
+  virtual status move_leader(const std::string& topic, int32_t partition, node_id to) = 0;
+  /// Before a clean shutdown: hands every leadership of this node to another replica.
+  virtual void hand_off_leadership(int wait_ms) = 0;
+  /// One line per group for logs and status: "t/0 leader 2 term 5 hw 1234".
+  virtual std::string summary() const = 0;
+};
+
+} // namespace pinpipe::cluster
