@@ -80,8 +80,6 @@ TEST(WarehouseIncarnation, AWarehouseFromBeforeIncarnationsIsUpgradedWithItsRows
   const std::string path = dir.file("old.db");
   {
     // The tables as the previous release created them.
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
     const std::string ddl =
         "CREATE TABLE \"0a60b9a8a831_pin_table\" (\"ind\" INTEGER, \"unique_id\" TEXT, \"title\" "
         "TEXT, \"description\" TEXT, \"follower_count\" INTEGER, \"poster_name\" TEXT, "
@@ -99,9 +97,8 @@ TEST(WarehouseIncarnation, AWarehouseFromBeforeIncarnationsIsUpgradedWithItsRows
         "CREATE TABLE \"stream_positions\" (\"topic\" TEXT NOT NULL, \"partition\" INTEGER NOT "
         "NULL, \"next_offset\" INTEGER NOT NULL, PRIMARY KEY(topic, \"partition\"));"
         "INSERT INTO stream_positions VALUES ('streaming-0a60b9a8a831-pin', 0, 3);";
-    char* err = nullptr;
-    ASSERT_EQ(sqlite3_exec(db, ddl.c_str(), nullptr, nullptr, &err), SQLITE_OK) << err;
-    sqlite3_close(db);
+    auto st = exec_file(path, ddl);
+    ASSERT_TRUE(st.ok()) << st.to_string();
   }
   auto w = warehouse::open(path, uid);
   ASSERT_TRUE(w.ok()) << w.error().to_string();

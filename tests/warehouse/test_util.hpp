@@ -64,6 +64,14 @@ inline stream_batch pin_batch(const std::string& topic, int32_t partition, int64
   return b;
 }
 
+/// Runs `sql_text` on the SQLite file at `path` (created when missing), through its own
+/// connection: a file as something else (an older release, another program) left it.
+inline status exec_file(const std::string& path, const std::string& sql_text) {
+  auto db = sql::open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  if (!db) return db.error();
+  return sql::exec(db->get(), sql_text);
+}
+
 /// Runs a query returning one integer: -998 when it gives no row, -999 when it fails.
 inline int64_t query_int(sqlite3* db, const std::string& sql) {
   auto v = sql::query_int(db, sql, -998);

@@ -92,8 +92,8 @@ TEST_F(Warehouse, StreamTablesRejectADuplicatePartitionOffsetPair) {
   std::string ins = "INSERT INTO \"" + uid +
                     "_user_table\" VALUES (1, 'a b', 3, "
                     "'2015-10-24 11:23:51', 0, 7, 0)";
-  ASSERT_EQ(sqlite3_exec(db, ins.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
-  EXPECT_EQ(sqlite3_exec(db, ins.c_str(), nullptr, nullptr, nullptr) & 0xff, SQLITE_CONSTRAINT);
+  ASSERT_TRUE(sql::exec(db, ins).ok());
+  EXPECT_EQ(sql::exec(db, ins).code(), errc::corrupt_data); // SQLITE_CONSTRAINT
 }
 
 TEST_F(Warehouse, ReopeningKeepsDataAndSchema) {
@@ -116,12 +116,8 @@ TEST(WarehouseOpen, RejectsUnusableUserId) {
 
 TEST(WarehouseOpen, RejectsAnExistingTableWithOtherColumns) {
   temp_dir dir;
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(dir.file("w.db").c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE geo_clean (ind INTEGER, latitude REAL)", nullptr,
-                         nullptr, nullptr),
-            SQLITE_OK);
-  sqlite3_close(db);
+  ASSERT_TRUE(
+      exec_file(dir.file("w.db"), "CREATE TABLE geo_clean (ind INTEGER, latitude REAL)").ok());
   auto w = warehouse::open(dir.file("w.db"), uid);
   ASSERT_FALSE(w.ok());
   EXPECT_EQ(w.error().code(), errc::corrupt_data);
@@ -297,7 +293,7 @@ TEST_F(Warehouse, ConstraintViolationRollsBackTheWholeBatch) {
   std::string ins = "INSERT INTO \"" + uid +
                     "_pin_table\" (ind, _partition, _offset) "
                     "VALUES (5, 0, 5)";
-  ASSERT_EQ(sqlite3_exec(wh->handle(), ins.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  ASSERT_TRUE(sql::exec(wh->handle(), ins).ok());
   auto st = wh->apply_stream(pin_batch(pin_stream, 0, 0, 10));
   EXPECT_EQ(st.code(), errc::corrupt_data) << st.to_string();
   EXPECT_EQ(count(uid + "_pin_table"), 1);
