@@ -3,9 +3,13 @@
 #include <chrono>
 #include <filesystem>
 #include <set>
+#include <sstream>
 
 #include "common/clock.hpp"
+#include "common/disk_full_count.hpp"
 #include "console/console_impl.hpp"
+#include "console/metrics_text.hpp"
+#include "pipeline/batch/scheduler.hpp"
 #include "storage/log.hpp"
 
 namespace fs = std::filesystem;
@@ -188,87 +192,64 @@ reply api_pipeline(context& c, const http_request&) {
                      {"pipeline_on_this_node", static_cast<bool>(c.src.actor_stats)}});
 }
 
-namespace {
-
-std::string label_value(const std::string& v) {
-  std::string out;
-  for (char ch : v) {
-    if (ch == '\\' || ch == '"') out += '\\';
-    if (ch == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += ch;
-  }
-  return out;
-}
-
-} // namespace
-
+// The same writer as `pinpipe status --prometheus` (console/metrics_text.hpp), filled from
+// what this process holds: the log, the actors' counters, the warehouse.
 reply metrics(context& c, const http_request&) {
-  std::string m;
-  auto help = [&](const char* name, const char* text) {
-    m += std::string("# HELP ") + name + " " + text + "\n# TYPE " + name + " gauge\n";
-  };
-  help("pinpipe_console_up", "1 while the console serves");
-  m += "pinpipe_console_up 1\n";
+  metrics_snapshot m;
+  m.node_up = true; // the console runs inside the node
+  m.console_up = true;
+  std::map<std::pair<std::string, int32_t>, int64_t> hw;
   if (c.src.log) {
-    auto topics = c.src.log->list_topics();
-    help("pinpipe_partition_high_watermark", "next offset to be written");
-    for (const auto& t : topics)
-      if (t.name.rfind("__", 0) != 0)
-        for (const auto& p : t.partitions)
-          m += "pinpipe_partition_high_watermark{topic=\"" + label_value(t.name) +
-               "\",partition=\"" + std::to_string(p.id.get()) + "\"} " +
-               std::to_string(p.high_watermark.get()) + "\n";
-    help("pinpipe_partition_records", "high watermark - log start");
-    for (const auto& t : topics)
-      if (t.name.rfind("__", 0) != 0)
-        for (const auto& p : t.partitions)
-          m += "pinpipe_partition_records{topic=\"" + label_value(t.name) + "\",partition=\"" +
-               std::to_string(p.id.get()) + "\"} " +
-               std::to_string(p.high_watermark.get() - p.log_start.get()) + "\n";
+    for (const auto& t : c.src.log->list_topics()) {
+      if (t.name.rfind("__", 0) == 0) continue;
+      for (const auto& p : t.partitions) {
+        m.partitions.push_back({t.name, p.id.get(), p.log_start.get(), p.high_watermark.get()});
+        hw[{t.name, p.id.get()}] = p.high_watermark.get();
+      }
+    }
+    for (const auto& g : group_names(*c.src.log))
+      for (const auto& o : c.src.log->committed_offsets(g)) {
+        auto it = hw.find({o.topic, o.partition.get()});
+        m.groups.push_back({g, o.topic, o.partition.get(), o.offset.get(),
+                            it == hw.end() ? -1 : it->second - o.offset.get()});
+      }
   }
-  if (c.src.actor_stats || c.src.node_api_stats) {
-    std::vector<actors::actor_stats> stats;
-    if (c.src.actor_stats) stats = c.src.actor_stats();
-    if (c.src.node_api_stats) stats.push_back(c.src.node_api_stats());
-    help("pinpipe_actor_items", "events sent, records moved or rows written by a pipeline actor");
-    for (const auto& s : stats)
-      m += "pinpipe_actor_items{actor=\"" + label_value(s.name) + "\"} " +
-           std::to_string(s.items) + "\n";
-    help("pinpipe_actor_errors", "errors of a pipeline actor");
-    for (const auto& s : stats)
-      m += "pinpipe_actor_errors{actor=\"" + label_value(s.name) + "\"} " +
-           std::to_string(s.errors) + "\n";
-    help("pinpipe_actor_dead_letters", "dead letters of a pipeline actor");
-    for (const auto& s : stats)
-      m += "pinpipe_actor_dead_letters{actor=\"" + label_value(s.name) + "\"} " +
-           std::to_string(s.dead_letters) + "\n";
-    help("pinpipe_bad_requests", "requests rejected as malformed or over a limit (gateway, node-api)");
-    for (const auto& s : stats)
-      m += "pinpipe_bad_requests{actor=\"" + label_value(s.name) + "\"} " +
-           std::to_string(s.bad_requests) + "\n";
-    help("pinpipe_log_lines_suppressed",
-         "warnings about rejected requests left out of the log by its rate limit");
-    for (const auto& s : stats)
-      m += "pinpipe_log_lines_suppressed{actor=\"" + label_value(s.name) + "\"} " +
-           std::to_string(s.log_lines_suppressed) + "\n";
+  m.disk_full_errors = static_cast<int64_t>(disk_full_refusals().load()); // this process's log
+  json sink = json::array();
+  for (const auto& t : warehouse_counts(c, sink))
+    m.tables.emplace_back(t["table"].get<std::string>(),
+                          t["rows"].is_null() ? -1 : t["rows"].get<int64_t>());
+  for (const auto& s : sink) {
+    metrics_position p{"sink", s["topic"].get<std::string>(), s["partition"].get<int32_t>(),
+                       s["position"].get<int64_t>(), -1};
+    if (auto it = hw.find({p.topic, p.partition}); it != hw.end()) p.lag = it->second - p.position;
+    m.consumers.push_back(std::move(p));
   }
+  if (c.src.actor_stats) m.actors = c.src.actor_stats();
+  if (c.src.node_api_stats) m.actors.push_back(c.src.node_api_stats());
   ro_db db(c.src.warehouse_path);
   if (db && table_exists(db.db, "batch_runs")) {
     std::vector<std::vector<json>> rows;
     std::string err;
     if (query_rows(db.db, "SELECT state, COUNT(*) FROM batch_runs WHERE dag_id = ? GROUP BY 1",
                    {c.src.uid + "_dag"}, rows, err)) {
-      help("pinpipe_batch_runs", "batch run attempts per state");
+      for (const char* st : {"queued", "running", "up_for_retry", "success", "failed"})
+        m.batch_runs[st] = 0;
       for (auto& r : rows)
-        m += "pinpipe_batch_runs{state=\"" + label_value(r[0].get<std::string>()) + "\"} " +
-             std::to_string(r[1].get<int64_t>()) + "\n";
+        m.batch_runs[r[0].get<std::string>()] = r[1].get<int64_t>();
     }
+    rows.clear();
+    if (query_rows(db.db,
+                   "SELECT MAX(end_time) FROM batch_runs WHERE dag_id = ? AND state = 'success'",
+                   {c.src.uid + "_dag"}, rows, err) &&
+        !rows.empty() && rows[0][0].is_string())
+      if (auto t = batch::parse_utc(rows[0][0].get<std::string>()); t)
+        m.batch_last_success_s = *t;
   }
+  std::ostringstream text;
+  write_prometheus(text, m);
   reply out;
-  out.body = std::move(m);
+  out.body = text.str();
   out.content_type = "text/plain; version=0.0.4";
   return out;
 }

@@ -50,10 +50,18 @@ const char* to_string(msg_type t) {
     return "flush_lake_request";
   case msg_type::flush_lake_response:
     return "flush_lake_response";
+  case msg_type::node_stats_request:
+    return "node_stats_request";
+  case msg_type::node_stats_response:
+    return "node_stats_response";
   case msg_type::raft_message:
     return "raft_message";
   case msg_type::heartbeat_batch:
     return "heartbeat_batch";
+  case msg_type::cluster_admin_request:
+    return "cluster_admin_request";
+  case msg_type::cluster_admin_response:
+    return "cluster_admin_response";
   }
   return "unknown";
 }

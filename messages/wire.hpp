@@ -55,8 +55,12 @@ enum class msg_type : uint16_t {
   fetch_offsets_response = 33,
   flush_lake_request = 40, ///< node control (messages/control_api.hpp)
   flush_lake_response = 41,
+  node_stats_request = 42, ///< node control: the node's counters (messages/control_api.hpp)
+  node_stats_response = 43,
   raft_message = 50,    ///< node to node: messages/raft_wire.hpp peer_message
   heartbeat_batch = 51, ///< node to node: messages/raft_wire.hpp heartbeat_batch
+  cluster_admin_request = 60, ///< cluster administration (messages/cluster_api.hpp)
+  cluster_admin_response = 61,
 };
 
 /// Stable name of a message type ("produce_request"), "unknown" for others.

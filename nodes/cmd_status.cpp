@@ -21,6 +21,7 @@
 #include "actors/pipeline_runtime.hpp"
 #include "common/topic_names.hpp"
 #include "common/logging.hpp"
+#include "messages/control_api.hpp"
 #include "nodes/command.hpp"
 #include "nodes/metrics.hpp"
 #include "pipeline/batch/scheduler.hpp"
@@ -145,6 +146,21 @@ void ask_node(const common_options& common, const status_flags& f, status_snapsh
     return;
   }
   s.node_up = true;
+  // The node's counters (the console's /metrics shows the same): a node without pipeline
+  // roles, or an older one, answers with an error and the counters stay unknown.
+  if (auto ns = transport::request(**c, m::node_stats_request{}, f.timeout_ms);
+      ns && m::status_of(*ns).ok()) {
+    for (const auto& a : ns->actors) {
+      auto st = actors::named_stats(a.name);
+      st.items = a.items;
+      st.errors = a.errors;
+      st.dead_letters = a.dead_letters;
+      st.bad_requests = a.bad_requests;
+      st.log_lines_suppressed = a.log_lines_suppressed;
+      s.actors.push_back(std::move(st));
+    }
+    if (ns->disk_full_errors >= 0) s.disk_full_errors = ns->disk_full_errors;
+  }
   std::map<std::pair<std::string, int32_t>, int64_t> hw;
   const m::wire_topic_info* offsets_topic = nullptr;
   for (const auto& t : topics->topics) {

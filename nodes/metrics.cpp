@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 
+#include "console/metrics_text.hpp"
+
 namespace pinpipe::cli {
 namespace {
 
@@ -13,45 +15,6 @@ bool is_integer_cell(const std::string& s) {
   return std::all_of(s.begin() + static_cast<std::ptrdiff_t>(i), s.end(),
                      [](char c) { return c >= '0' && c <= '9'; });
 }
-
-/// A label value escaped for the Prometheus text format (\\, \" and \n).
-std::string escape_label(const std::string& v) {
-  std::string out;
-  for (char c : v) {
-    if (c == '\\')
-      out += "\\\\";
-    else if (c == '"')
-      out += "\\\"";
-    else if (c == '\n')
-      out += "\\n";
-    else
-      out += c;
-  }
-  return out;
-}
-
-using labels = std::vector<std::pair<std::string, std::string>>;
-
-class prom_writer {
-public:
-  explicit prom_writer(std::ostream& os) : os_(os) {}
-  void family(const std::string& name, const std::string& help) {
-    os_ << "# HELP " << name << " " << help << "\n# TYPE " << name << " gauge\n";
-  }
-  void sample(const std::string& name, const labels& ls, int64_t value) {
-    os_ << name;
-    if (!ls.empty()) {
-      os_ << "{";
-      for (size_t i = 0; i < ls.size(); ++i)
-        os_ << (i ? "," : "") << ls[i].first << "=\"" << escape_label(ls[i].second) << "\"";
-      os_ << "}";
-    }
-    os_ << " " << value << "\n";
-  }
-
-private:
-  std::ostream& os_;
-};
 
 std::string num(int64_t v) {
   return std::to_string(v);
@@ -190,81 +153,30 @@ void print_status(std::ostream& os, const status_snapshot& s) {
 }
 
 void print_prometheus(std::ostream& os, const status_snapshot& s) {
-  prom_writer w(os);
-  w.family("pinpipe_node_up", "1 when the node answered, 0 when it was not reachable");
-  w.sample("pinpipe_node_up", {}, s.node_up ? 1 : 0);
-  if (!s.partitions.empty()) {
-    w.family("pinpipe_partition_log_start", "first offset still stored");
-    for (const auto& p : s.partitions)
-      w.sample("pinpipe_partition_log_start", {{"topic", p.topic}, {"partition", num(p.partition)}},
-               p.log_start);
-    w.family("pinpipe_partition_high_watermark", "offset the next record will get");
-    for (const auto& p : s.partitions)
-      w.sample("pinpipe_partition_high_watermark",
-               {{"topic", p.topic}, {"partition", num(p.partition)}}, p.high_watermark);
-    w.family("pinpipe_partition_records", "records stored (high watermark - log start)");
-    for (const auto& p : s.partitions)
-      w.sample("pinpipe_partition_records", {{"topic", p.topic}, {"partition", num(p.partition)}},
-               p.high_watermark - p.log_start);
-  }
-  if (!s.groups.empty()) {
-    w.family("pinpipe_group_committed_offset", "next offset a consumer group will read");
-    for (const auto& g : s.groups)
-      w.sample("pinpipe_group_committed_offset",
-               {{"group", g.consumer}, {"topic", g.topic}, {"partition", num(g.partition)}},
-               g.position);
-    if (s.node_up) w.family("pinpipe_group_lag", "high watermark - committed offset");
-    for (const auto& g : s.groups)
-      if (g.lag >= 0)
-        w.sample("pinpipe_group_lag",
-                 {{"group", g.consumer}, {"topic", g.topic}, {"partition", num(g.partition)}},
-                 g.lag);
-  }
-  if (!s.pipeline.empty()) {
-    auto consumer = [](const std::string& c) { return c.substr(0, c.find(' ')); };
-    w.family("pinpipe_consumer_position",
-             "next offset of the connector (lake) or the sink (stream tables)");
-    for (const auto& p : s.pipeline)
-      w.sample(
-          "pinpipe_consumer_position",
-          {{"consumer", consumer(p.consumer)}, {"topic", p.topic}, {"partition", num(p.partition)}},
-          p.position);
-    if (s.node_up) w.family("pinpipe_consumer_lag", "high watermark - consumer position");
-    for (const auto& p : s.pipeline)
-      if (p.lag >= 0)
-        w.sample("pinpipe_consumer_lag",
-                 {{"consumer", consumer(p.consumer)},
-                  {"topic", p.topic},
-                  {"partition", num(p.partition)}},
-                 p.lag);
-  }
-  w.family("pinpipe_lake_objects", "objects in the lake directory");
-  w.sample("pinpipe_lake_objects", {}, s.lake_objects);
-  w.family("pinpipe_lake_records", "records in the lake objects");
-  w.sample("pinpipe_lake_records", {}, s.lake_records);
-  if (s.warehouse_exists) {
-    w.family("pinpipe_warehouse_rows", "rows per warehouse table");
-    for (const auto& [name, n] : s.tables)
-      if (n >= 0) w.sample("pinpipe_warehouse_rows", {{"table", name}}, n);
-  }
-  std::map<std::string, int64_t> states;
+  console::metrics_snapshot m;
+  m.node_up = s.node_up;
+  for (const auto& p : s.partitions)
+    m.partitions.push_back({p.topic, p.partition, p.log_start, p.high_watermark});
+  for (const auto& g : s.groups)
+    m.groups.push_back({g.consumer, g.topic, g.partition, g.position, g.lag});
+  for (const auto& p : s.pipeline) // "connector (lake)" -> "connector"
+    m.consumers.push_back(
+        {p.consumer.substr(0, p.consumer.find(' ')), p.topic, p.partition, p.position, p.lag});
+  m.lake_objects = s.lake_objects;
+  m.lake_records = s.lake_records;
+  if (s.warehouse_exists) m.tables = s.tables;
+  m.actors = s.actors;
+  m.disk_full_errors = s.disk_full_errors;
   for (const char* st : {"queued", "running", "up_for_retry", "success", "failed"})
-    states[st] = 0;
+    m.batch_runs[st] = 0;
   int64_t last_success = -1;
   for (const auto& r : s.runs) {
-    ++states[r.state];
+    ++m.batch_runs[r.state];
     if (r.state == "success" && !r.end_time.empty())
       if (auto t = batch::parse_utc(r.end_time); t) last_success = std::max(last_success, *t);
   }
-  w.family("pinpipe_batch_runs", "batch run attempts per state");
-  for (const auto& [st, n] : states)
-    w.sample("pinpipe_batch_runs", {{"state", st}}, n);
-  if (last_success >= 0) {
-    w.family("pinpipe_batch_last_success_timestamp_seconds",
-             "end time of the last successful batch run, Unix seconds");
-    w.sample("pinpipe_batch_last_success_timestamp_seconds", {}, last_success);
-  }
-  os.flush();
+  if (last_success >= 0) m.batch_last_success_s = last_success;
+  console::write_prometheus(os, m);
 }
 
 } // namespace pinpipe::cli

@@ -7,29 +7,21 @@
 // directory, the warehouse file) and hands it to print_status or print_prometheus. Nothing
 // here does I/O other than writing to the given stream.
 //
-// Prometheus metrics (gauges; every name starts with pinpipe_):
-//   pinpipe_node_up                                          1 reachable, 0 not
-//   pinpipe_partition_log_start{topic,partition}             first stored offset
-//   pinpipe_partition_high_watermark{topic,partition}        next offset to be written
-//   pinpipe_partition_records{topic,partition}               high watermark - log start
-//   pinpipe_group_committed_offset{group,topic,partition}    a consumer group's position
-//   pinpipe_group_lag{group,topic,partition}                 high watermark - committed
-//   pinpipe_consumer_position{consumer,topic,partition}      connector (lake) / sink (tables)
-//   pinpipe_consumer_lag{consumer,topic,partition}           high watermark - position
-//   pinpipe_lake_objects / pinpipe_lake_records              in the lake directory
-//   pinpipe_warehouse_rows{table}                            rows per warehouse table
-//   pinpipe_batch_runs{state}                                attempts per state
-//   pinpipe_batch_last_success_timestamp_seconds             end of the last successful run
+// Prometheus metrics: print_prometheus hands the snapshot to console::write_prometheus
+// (console/metrics_text.hpp), the writer of the console's /metrics too, which lists the
+// families; both outputs name the same metrics.
 //
 // Threading: plain functions over values.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
 
+#include "actors/stats.hpp"
 #include "pipeline/batch/scheduler.hpp"
 
 namespace pinpipe::cli {
@@ -95,6 +87,9 @@ struct status_snapshot {
   bool warehouse_exists = false;
   std::vector<batch::run_record> runs; ///< every attempt, oldest first (the table shows the
                                        ///< last status_runs_shown)
+  /// The node's counters (node_stats_request): its pipeline actors, gateway included.
+  std::vector<actors::actor_stats> actors;
+  std::optional<int64_t> disk_full_errors; ///< log writes refused: disk full (when known)
 };
 
 /// Batch run attempts the table view shows (the newest ones).

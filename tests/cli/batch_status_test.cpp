@@ -126,6 +126,15 @@ TEST_F(BatchStatus, BatchRunQueryAndStatusOverANodeRunningEveryRole) {
     }
   EXPECT_EQ(sink_lags, 15) << st.out; // 3 streams x 5 shards
   EXPECT_NE(st.out.find("pinpipe_node_up 1"), std::string::npos) << st.out;
+  // The node's own counters (node_stats_request), as the console's /metrics has them.
+  EXPECT_NE(st.out.find("pinpipe_bad_requests{actor=\"gateway\"} 0\n"), std::string::npos)
+      << st.out;
+  EXPECT_NE(st.out.find("pinpipe_log_lines_suppressed{actor=\"gateway\"} 0\n"),
+            std::string::npos)
+      << st.out;
+  EXPECT_NE(st.out.find("pinpipe_actor_items{actor=\"connector\"} "), std::string::npos)
+      << st.out;
+  EXPECT_NE(st.out.find("pinpipe_disk_full_errors 0\n"), std::string::npos) << st.out;
   EXPECT_NE(
       st.out.find("pinpipe_partition_high_watermark{topic=\"" + pin + "\",partition=\"0\"} 40"),
       std::string::npos)

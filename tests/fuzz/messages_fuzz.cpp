@@ -44,7 +44,8 @@ void one_payload(std::string_view b) {
       payload_round_trip<list_offsets_response>,  payload_round_trip<commit_offsets_request>,
       payload_round_trip<commit_offsets_response>, payload_round_trip<fetch_offsets_request>,
       payload_round_trip<fetch_offsets_response>, payload_round_trip<flush_lake_request>,
-      payload_round_trip<flush_lake_response>};
+      payload_round_trip<flush_lake_response>,    payload_round_trip<node_stats_request>,
+      payload_round_trip<node_stats_response>};
   decoders[b.size() % (sizeof decoders / sizeof decoders[0])](b);
 }
 
@@ -114,6 +115,8 @@ void dispatch(const envelope& env) {
   case msg_type::fetch_offsets_response: open_as<fetch_offsets_response>(env); break;
   case msg_type::flush_lake_request: open_as<flush_lake_request>(env); break;
   case msg_type::flush_lake_response: open_as<flush_lake_response>(env); break;
+  case msg_type::node_stats_request: open_as<node_stats_request>(env); break;
+  case msg_type::node_stats_response: open_as<node_stats_response>(env); break;
   default: (void)open_envelope<error_response>(env); break;
   }
 }

@@ -1,4 +1,5 @@
 #include "messages/codec.hpp"
+#include "messages/control_api.hpp"
 
 #include <random>
 
@@ -37,6 +38,26 @@ TEST(Codec, EveryMessageRoundTripsThroughPayloadAndEnvelope) {
 }
 
 // The worked example of docs/wire-protocol.md.
+TEST(Codec, NodeStatsRoundTripAndAnOlderAnswerLeavesDiskFullUnknown) {
+  node_stats_response r;
+  r.actors.push_back({"gateway", 10, 1, 0, 7, 2});
+  r.actors.push_back({"node-api", 0, 0, 0, 3, 0});
+  r.disk_full_errors = 4;
+  auto env = make_envelope(r, 7, "node", "cli");
+  auto back_env = decode_envelope(encode_envelope(env));
+  ASSERT_TRUE(back_env.ok()) << back_env.error().to_string();
+  EXPECT_EQ(back_env->type, msg_type::node_stats_response);
+  EXPECT_STREQ(to_string(back_env->type), "node_stats_response");
+  auto back = open_envelope<node_stats_response>(*back_env);
+  ASSERT_TRUE(back.ok()) << back.error().to_string();
+  EXPECT_EQ(*back, r);
+  auto req = decode_payload<node_stats_request>(encode_payload(node_stats_request{}));
+  ASSERT_TRUE(req.ok());
+  EXPECT_EQ(make_envelope(node_stats_request{}, 1, "cli", "node").type,
+            msg_type::node_stats_request);
+  EXPECT_EQ(node_stats_response{}.disk_full_errors, -1); // unknown until a node says
+}
+
 TEST(Codec, WorkedExampleFromTheDocsEncodesToTheDocumentedBytes) {
   auto env = make_envelope(list_topics_request{}, 7, "cli", "broker");
   const std::string expected("\x96\x01\x0e\xa3"
