@@ -10,7 +10,6 @@
 #include "console/console_impl.hpp"
 #include "console/metrics_text.hpp"
 #include "pipeline/batch/scheduler.hpp"
-#include "storage/log.hpp"
 
 namespace fs = std::filesystem;
 
@@ -18,7 +17,7 @@ namespace pinpipe::console {
 namespace {
 
 /// Group names from the keys "<group>/<topic>/<partition>" of __consumer_offsets (bounded).
-std::set<std::string> group_names(storage::log_store& log) {
+std::set<std::string> group_names(logclient::log_client& log) {
   std::set<std::string> out;
   auto info = log.describe_topic("__consumer_offsets");
   if (!info || info->partitions.empty()) return out;
@@ -41,7 +40,8 @@ std::set<std::string> group_names(storage::log_store& log) {
   return out;
 }
 
-json topics_json(storage::log_store& log, std::map<std::pair<std::string, int32_t>, int64_t>& hw) {
+json topics_json(logclient::log_client& log,
+                 std::map<std::pair<std::string, int32_t>, int64_t>& hw) {
   json topics = json::array();
   for (const auto& t : log.list_topics()) {
     if (t.name.rfind("__", 0) == 0) continue;

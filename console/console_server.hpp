@@ -27,17 +27,14 @@
 
 #include "actors/stats.hpp"
 #include "common/status.hpp"
-
-namespace pinpipe::storage {
-class log_store;
-}
+#include "logclient/log_client.hpp"
 
 namespace pinpipe::console {
 
 /// Where the console's data comes from. Every callback may be empty (that part is then
 /// reported as not running on this node).
 struct console_sources {
-  std::shared_ptr<storage::log_store> log; ///< may be null (no log on this node)
+  std::shared_ptr<logclient::log_client> log; ///< may be null (no log on this node)
   std::string node_id;
   std::vector<std::string> roles; ///< [node] roles as configured
   std::string node_endpoint;      ///< the ZeroMQ node API, for display

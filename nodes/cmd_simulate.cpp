@@ -226,8 +226,12 @@ void run_batch_once(actors::pipeline_runtime& runtime, simulation_summary& summa
 
 /// Steps 4-6 inside the actor system: the graph, the emulators, live counters, the batch
 /// run and (--keep-serving) serving until Ctrl-C. Returns the exit code.
-int run_graph(std::shared_ptr<storage::log_store> log, const config::config& cfg,
+int run_graph(std::shared_ptr<logclient::local_log_client> client, const config::config& cfg,
               const simulate_flags& f, double rate, simulation_summary& summary) {
+  // The engine itself only for what works on it directly, as in a node: the actor graph and
+  // the broker behind the node API. It lives as long as the client; the console reads
+  // through the client.
+  std::shared_ptr<storage::log_store> log(client, &client->engine());
   caf::actor_system_config sys_cfg;
   actors::configure_actor_system(sys_cfg);
   caf::actor_system sys{sys_cfg};
@@ -249,7 +253,7 @@ int run_graph(std::shared_ptr<storage::log_store> log, const config::config& cfg
     auto console_cfg = cfg; // simulate runs every role
     console_cfg.node.roles = {"broker", "gateway", "emulator", "connector", "cleaner", "sink",
                               "scheduler"};
-    auto con = start_console(console_cfg, log, &runtime, api.server->endpoint(),
+    auto con = start_console(console_cfg, client, &runtime, api.server->endpoint(),
                              (fs::path(cfg.node.data_dir) / "pinpipe.log").string());
     if (!con)
       std::cout << "warning: no web console: " << con.error().message() << std::endl;
@@ -331,19 +335,16 @@ int run_simulate(const common_options& common, const simulate_flags& f) {
   auto opened = logclient::open_local_log(log_config_of(*cfg, paths.log));
   if (!opened) return fail(opened.error());
   std::shared_ptr<logclient::local_log_client> client = std::move(*opened);
-  // The engine itself only for what works on it directly, as in a node: the actor graph,
-  // the broker behind the node API, the console. It lives as long as the client.
-  std::shared_ptr<storage::log_store> log(client, &client->engine());
 
   // 4-6. The actor graph, the run, the batch job.
   simulation_summary summary;
-  int exit_code = run_graph(log, *cfg, f, *rate, summary);
+  int exit_code = run_graph(client, *cfg, f, *rate, summary);
 
   // 7. The summary.
   summary.interrupted = interrupted;
   summary.seconds = seconds_since(t0);
   print_summary(std::cout, *client, *cfg, paths, summary);
-  log->close();
+  client->engine().close();
   return exit_code;
 }
 

@@ -1,11 +1,12 @@
 #include "nodes/console_start.hpp"
 
 #include "actors/pipeline_runtime.hpp"
+#include "logclient/local_log_client.hpp"
 
 namespace pinpipe::cli {
 
 result<std::unique_ptr<console::console_server>>
-start_console(const config::config& cfg, std::shared_ptr<storage::log_store> log,
+start_console(const config::config& cfg, std::shared_ptr<logclient::log_client> log,
               actors::pipeline_runtime* runtime, const std::string& node_endpoint,
               const std::string& log_file,
               std::function<actors::actor_stats()> node_api_stats) {
@@ -35,6 +36,21 @@ start_console(const config::config& cfg, std::shared_ptr<storage::log_store> log
     s.stream_lag = [runtime] { return runtime->stream_lag(); };
   }
   return console::console_server::start(std::move(o), std::move(s));
+}
+
+result<std::unique_ptr<console::console_server>>
+start_console(const config::config& cfg, std::shared_ptr<storage::log_store> engine,
+              actors::pipeline_runtime* runtime, const std::string& node_endpoint,
+              const std::string& log_file,
+              std::function<actors::actor_stats()> node_api_stats) {
+  std::shared_ptr<logclient::log_client> client;
+  if (engine) {
+    auto* local = new logclient::local_log_client(*engine);
+    client = std::shared_ptr<logclient::log_client>(
+        local, [engine](logclient::log_client* c) { delete c; }); // the engine outlives it
+  }
+  return start_console(cfg, std::move(client), runtime, node_endpoint, log_file,
+                       std::move(node_api_stats));
 }
 
 } // namespace pinpipe::cli

@@ -18,10 +18,19 @@ class pipeline_runtime;
 
 namespace pinpipe::cli {
 
-/// nullptr (and ok) when [console] listen is "". `runtime` may be null (no pipeline role);
+/// nullptr (and ok) when [console] listen is "". The console reads the log through `log`
+/// (may be null: no log on this node); `runtime` may be null (no pipeline role);
 /// `log_file` is the node's log file ("" when it logs to the terminal).
 result<std::unique_ptr<console::console_server>>
-start_console(const config::config& cfg, std::shared_ptr<storage::log_store> log,
+start_console(const config::config& cfg, std::shared_ptr<logclient::log_client> log,
+              actors::pipeline_runtime* runtime, const std::string& node_endpoint,
+              const std::string& log_file,
+              std::function<actors::actor_stats()> node_api_stats = {});
+
+/// The same over a node's engine (nodes/cmd_node.cpp holds one): read through a local
+/// log_client that keeps `engine` alive.
+result<std::unique_ptr<console::console_server>>
+start_console(const config::config& cfg, std::shared_ptr<storage::log_store> engine,
               actors::pipeline_runtime* runtime, const std::string& node_endpoint,
               const std::string& log_file,
               std::function<actors::actor_stats()> node_api_stats = {});

@@ -9,8 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "console/console_server.hpp"
+#include "logclient/local_log_client.hpp"
 #include "pipeline/warehouse/sql.hpp"
-#include "storage/log.hpp"
 #include "tests/gateway/http_raw_client.hpp"
 
 namespace pinpipe::console {
@@ -48,8 +48,8 @@ protected:
     std::filesystem::create_directories(dir_ + "/results/" + run_id);
     std::ofstream(dir_ + "/results/" + run_id + "/most_followed_country.csv")
         << "country,follower_count\n\"<b>Chile</b>\",42\n";
-    log_ = std::shared_ptr<storage::log_store>(storage::make_memory_log());
-    storage::topic_config t;
+    log_ = logclient::make_memory_log_client();
+    logclient::topic_config t;
     t.partitions = 2;
     ASSERT_TRUE(log_->create_topic("0a60b9a8a831.pin", t).ok());
   }
@@ -93,7 +93,7 @@ protected:
     return request("GET", target, headers);
   }
   std::string dir_;
-  std::shared_ptr<storage::log_store> log_;
+  std::shared_ptr<logclient::log_client> log_;
   std::unique_ptr<console_server> server_;
 };
 

@@ -45,10 +45,8 @@ std::set<std::string> sample_names(const std::string& text) {
 }
 
 std::string console_metrics() {
-  // The engine of a memory log client, shared with the client that owns it.
-  std::shared_ptr<logclient::local_log_client> client = logclient::make_memory_log_client();
-  auto log = std::shared_ptr<storage::log_store>(client, &client->engine());
-  storage::topic_config t;
+  std::shared_ptr<logclient::log_client> log = logclient::make_memory_log_client();
+  logclient::topic_config t;
   t.partitions = 2;
   EXPECT_TRUE(log->create_topic("0a60b9a8a831.pin", t).ok());
   char tmpl[] = "/tmp/pinpipe_metrics_names_XXXXXX";

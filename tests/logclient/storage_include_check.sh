@@ -13,11 +13,9 @@ allowed='^(storage|logclient|tests/storage|tests/fuzz|tests/logclient|bench)/|^a
 # Not switched to log_client yet. Each line is a file that must move to log_client;
 # remove it here when it does. The list may only shrink.
 pending='
-console/api_overview.cpp
 messages/convert.hpp
 messages/fast_codec.hpp
 nodes/fault_switch.cpp
-tests/console/console_api_test.cpp
 '
 
 bad=$(grep -rlE '#include[[:space:]]*[<"]storage/' --include='*.cpp' --include='*.hpp' --include='*.h' \
