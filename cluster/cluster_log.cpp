@@ -138,6 +138,24 @@ public:
     return os.str();
   }
 
+  node_id metadata_leader() const override { return host_->leader_of(metadata_group).first; }
+  std::vector<std::string> led_partitions() const override {
+    std::vector<std::string> out;
+    for (const auto& g : host_->groups())
+      if (g.id != metadata_group && host_->leader_of(g.id).first == o_.ms.self)
+        out.push_back(g.topic + "/" + std::to_string(g.partition));
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+  node_id leader_of(const std::string& topic, int32_t partition) const override {
+    auto t = meta_.topic(topic);
+    if (!t || partition < 0 || partition >= static_cast<int32_t>(t->partitions.size()))
+      return node_id{0};
+    const group_id g = partition_group(t->topic_key, partition);
+    if (host_->view(g)) return host_->leader_of(g).first;
+    return node_id{std::max(0, t->partitions[static_cast<size_t>(partition)].leader)};
+  }
+
   // -- topics ------------------------------------------------------------------------------
   status create_topic(const std::string& name, const storage::topic_config& cfg_in) override {
     if (auto st = storage::validate_topic_name(name); !st) return st;

@@ -59,6 +59,12 @@ public:
   virtual void hand_off_leadership(int wait_ms) = 0;
   /// One line per group for logs and status: "t/0 leader 2 term 5 hw 1234".
   virtual std::string summary() const = 0;
+  /// The metadata group's leader as this node sees it (0 = none).
+  virtual node_id metadata_leader() const = 0;
+  /// "topic/partition" of every partition this node leads, sorted.
+  virtual std::vector<std::string> led_partitions() const = 0;
+  /// The leader of topic/partition as this node sees it (0 = none known).
+  virtual node_id leader_of(const std::string& topic, int32_t partition) const = 0;
 };
 
 } // namespace pinpipe::cluster

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "messages/cluster_api.hpp"
+#include "messages/codec.hpp"
 #include "pipeline/paths.hpp"
 #include "transport/peer_mesh.hpp"
 
@@ -10,6 +12,8 @@ namespace pinpipe::cli {
 result<std::unique_ptr<cluster_runtime>> cluster_runtime::start(const config::config& cfg,
                                                                 const cluster::membership& ms) {
   std::unique_ptr<cluster_runtime> rt(new cluster_runtime());
+  rt->ms_ = ms;
+  rt->faults_allowed_ = cfg.faults.allow;
   cluster::cluster_options o;
   o.ms = ms;
   o.dir = cfg.node.data_dir + "/cluster";
@@ -52,14 +56,98 @@ cluster_runtime::~cluster_runtime() { stop(0); }
 transport::handlers cluster_runtime::with_links(transport::handlers h) const {
   auto* mesh = mesh_.get();
   auto inner = std::move(h.on_request);
-  h.on_request = [mesh, inner](messages::envelope env, transport::responder rsp) {
+  h.on_request = [this, mesh, inner](messages::envelope env, transport::responder rsp) {
     if (transport::peer_mesh::is_node_message(env.type)) {
       mesh->on_envelope(env); // one-way: no reply
+      return;
+    }
+    if (env.type == messages::msg_type::cluster_admin_request) {
+      // May wait for a leadership transfer: off the transport thread.
+      std::thread([this, env = std::move(env), rsp = std::move(rsp)] { admin(env, rsp); }).detach();
       return;
     }
     inner(std::move(env), std::move(rsp));
   };
   return h;
+}
+
+namespace {
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+} // namespace
+
+std::string cluster_runtime::admin_status_json() const {
+  std::string out = "{\"node\":" + std::to_string(ms_.self.value) + ",\"cluster\":" +
+                    json_string(ms_.cluster_id) + ",\"members\":[";
+  bool first = true;
+  for (const auto& m : ms_.members) {
+    const bool up = m.id == ms_.self || (mesh_ && mesh_->is_up(m.id));
+    out += std::string(first ? "" : ",") + "{\"id\":" + std::to_string(m.id.value) +
+           ",\"endpoint\":" + json_string(m.endpoint) + ",\"up\":" + (up ? "true" : "false") +
+           "}";
+    first = false;
+  }
+  const node_id ml = log_->metadata_leader();
+  out += "],\"metadata_leader\":" + (ml.value ? std::to_string(ml.value) : std::string("null")) +
+         ",\"leads\":[";
+  first = true;
+  for (const auto& p : log_->led_partitions()) {
+    out += std::string(first ? "" : ",") + json_string(p);
+    first = false;
+  }
+  return out + "]}";
+}
+
+void cluster_runtime::admin(const messages::envelope& env, const transport::responder& rsp) const {
+  namespace m = messages;
+  m::cluster_admin_response resp;
+  auto answer = [&] {
+    rsp.reply_payload(m::msg_type::cluster_admin_response, m::encode_payload(resp), "node");
+  };
+  auto req = m::decode_payload<m::cluster_admin_request>(env.payload.data);
+  if (!req) {
+    rsp.reject(req.error(), "undecodable cluster_admin_request");
+    return;
+  }
+  auto set_error = [&](const status& st) {
+    resp.error = st.code();
+    resp.message = st.message();
+  };
+  if (req->action == "status") {
+    resp.body = admin_status_json();
+  } else if (req->action == "move_leader") {
+    const node_id leader = log_->leader_of(req->topic, req->partition);
+    if (leader.value != 0 && leader != ms_.self) {
+      set_error(status{errc::not_leader, "node " + std::to_string(leader.value) + " leads " +
+                                             req->topic + "/" + std::to_string(req->partition)});
+      if (const auto* mem = ms_.find(leader)) resp.leader_endpoint = mem->endpoint;
+    } else if (auto st = log_->move_leader(req->topic, req->partition, node_id{req->node}); !st) {
+      set_error(st);
+    }
+  } else if (req->action == "link_faults") {
+    if (!faults_allowed_) {
+      set_error(status{errc::invalid_request,
+                       "link faults are a test hook: this node's config does not set [faults] "
+                       "allow = true, so they are refused"});
+    } else if (req->node == 0 && !req->cut) {
+      mesh_->clear_faults();
+    } else {
+      transport::fault_config fc;
+      fc.cut_outbound = req->cut;
+      fc.cut_inbound = req->cut;
+      if (auto st = mesh_->set_faults(node_id{req->node}, fc); !st) set_error(st);
+    }
+  } else {
+    set_error(status{errc::invalid_request, "unknown cluster action \"" + req->action +
+                                                "\"; known: status, move_leader, link_faults"});
+  }
+  answer();
 }
 
 std::vector<std::string> cluster_runtime::member_keys() const {

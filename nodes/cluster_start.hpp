@@ -25,11 +25,14 @@ public:
   /// Opens the replicated log under <data_dir>/cluster and starts the node links.
   static result<std::unique_ptr<cluster_runtime>> start(const config::config& cfg,
                                                         const cluster::membership& ms);
+  /// The answer to a cluster_admin_request (messages/cluster_api.hpp).
+  std::string admin_status_json() const;
   ~cluster_runtime();
 
   std::shared_ptr<cluster::cluster_log> log() const { return log_; }
   transport::peer_mesh* mesh() const { return mesh_.get(); }
-  /// `h` plus the node links: node envelopes go to the mesh, the rest to `h`.
+  /// `h` plus the node links: node envelopes go to the mesh, cluster_admin requests are
+  /// answered here, the rest goes to `h`.
   transport::handlers with_links(transport::handlers h) const;
   /// The members' public keys, for the server's CURVE allowlist (empty without keys).
   std::vector<std::string> member_keys() const;
@@ -38,6 +41,9 @@ public:
 
 private:
   cluster_runtime() = default;
+  void admin(const messages::envelope& env, const transport::responder& rsp) const;
+  cluster::membership ms_;
+  bool faults_allowed_ = false;
   std::shared_ptr<cluster::cluster_log> log_;
   std::unique_ptr<transport::peer_mesh> mesh_;
 };

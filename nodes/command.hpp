@@ -65,6 +65,7 @@ command make_batch_command(const std::shared_ptr<common_options>& common);
 command make_query_command(const std::shared_ptr<common_options>& common);
 command make_status_command(const std::shared_ptr<common_options>& common);
 command make_log_command(const std::shared_ptr<common_options>& common);
+command make_cluster_command(const std::shared_ptr<common_options>& common);
 
 // -- helpers for command implementations --------------------------------------------------
 

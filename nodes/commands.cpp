@@ -1,6 +1,7 @@
 // The subcommand table and the helpers shared by the command implementations.
 #include "nodes/command.hpp"
 
+#include <algorithm>
 #include <iostream>
 
 #include "transport/curve.hpp"
@@ -21,6 +22,7 @@ std::vector<command_factory> command_table() {
       make_query_command,      // pinpipe query      (cmd_query.cpp)
       make_status_command,     // pinpipe status     (cmd_status.cpp)
       make_log_command,        // pinpipe log …      (cmd_log.cpp)
+      make_cluster_command,    // pinpipe cluster …  (cmd_cluster.cpp)
                                // Add new subcommands here (bench).
   };
 }
@@ -44,7 +46,55 @@ result<config::config> load_config(const common_options& common) {
   return config::load(common.config_path);
 }
 
+namespace {
+
+std::vector<std::string> split_endpoints(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    const auto comma = s.find(',', start);
+    auto item = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    while (!item.empty() && item.front() == ' ') item.erase(item.begin());
+    while (!item.empty() && item.back() == ' ') item.pop_back();
+    if (!item.empty()) out.push_back(item);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+} // namespace
+
 result<std::unique_ptr<transport::client>> connect_broker(const common_options& common) {
+  // Several endpoints (-b a,b,c, or a config with [cluster] nodes and no -b): the first
+  // node that answers. Any node of a cluster serves every request (it forwards to leaders).
+  std::vector<std::string> endpoints = split_endpoints(common.broker);
+  if (common.broker.empty()) {
+    auto cfg = load_config(common);
+    if (cfg && !cfg->cluster.nodes.empty())
+      for (const auto& n : cfg->cluster.nodes)
+        if (auto at = n.find('@'); at != std::string::npos) endpoints.push_back(n.substr(at + 1));
+  }
+  if (endpoints.size() > 1) {
+    std::string tried;
+    for (const auto& ep : endpoints) {
+      common_options one = common;
+      one.broker = ep;
+      auto c = connect_broker(one);
+      if (!c) return c;
+      auto probe = transport::request(**c, messages::list_topics_request{},
+                                      std::min(request_timeout_ms, 1000));
+      if (probe) return c;
+      tried += (tried.empty() ? "" : "; ") + ep + ": " + probe.error().message();
+    }
+    return status{errc::unavailable, "no node answered (" + tried +
+                                         "); check that the cluster is running (cluster.sh status)"};
+  }
+  if (endpoints.size() == 1 && endpoints[0] != common.broker) {
+    common_options one = common;
+    one.broker = endpoints[0];
+    return connect_broker(one);
+  }
   transport::client_options opts;
   opts.name = "cli";
   opts.endpoint = common.broker;

@@ -37,7 +37,7 @@ void add_global_options(CLI::App& app, common_options& common) {
   app.add_option("--config,-c", common.config_path, "config file (TOML); see docs/config.md")
       ->group(g);
   app.add_option("--broker,-b", common.broker,
-                 "node endpoint, e.g. tcp://127.0.0.1:7070 (default: [node] listen)")
+                 "node endpoint, e.g. tcp://127.0.0.1:7070, or a comma-separated list of a cluster's nodes (the first that answers; default: [cluster] nodes, else [node] listen)")
       ->group(g);
   app.add_option("--server-key", common.server_key,
                  "the node's CURVE public key (default: [node] curve_public_key)")

@@ -228,6 +228,17 @@ public:
     return launch({s_.binary, "node", "--config", cfg_path}, timeout_s);
   }
 
+  /// Starts `pinpipe node <args>` as given (e.g. --config FILE: a cluster node on its own
+  /// fixed endpoint) with stderr appended to `stderr_path`; waits for the ready line.
+  status start_args(const std::vector<std::string>& args, const std::string& stderr_path,
+                    double timeout_s = 30) {
+    stderr_path_ = stderr_path;
+    ++starts_;
+    std::vector<std::string> argv{pinpipe_bin(), "node"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return launch(argv, timeout_s);
+  }
+
   /// Sends `sig`, waits up to `timeout_s` (then SIGKILL) and reaps the process; returns its
   /// exit status (128+sig when killed), -1 when none runs.
   int stop(int sig = SIGTERM, double timeout_s = 20) {

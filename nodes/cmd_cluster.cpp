@@ -1,0 +1,87 @@
+// `pinpipe cluster status | cut NODE | heal [NODE]`: a cluster node's view of its
+// cluster, and the node-link fault switch tests and cluster-scripts/cluster.sh use
+// (refused unless the node's config sets [faults] allow = true).
+#include <algorithm>
+#include <iostream>
+
+#include "messages/cluster_api.hpp"
+#include "nodes/command.hpp"
+
+namespace pinpipe::cli {
+namespace {
+
+namespace m = pinpipe::messages;
+
+struct cluster_flags {
+  int32_t node = 0;
+  bool json = false;
+};
+
+int admin(const common_options& common, const m::cluster_admin_request& req,
+          m::cluster_admin_response* out) {
+  auto c = connect_broker(common);
+  if (!c) return fail(c.error());
+  auto resp = transport::request(**c, req, request_timeout_ms);
+  if (!resp) return fail(resp.error());
+  if (resp->error == errc::invalid_request && resp->message.find("does not serve") != std::string::npos)
+    return fail(status{errc::invalid_request, "this node is not part of a cluster ([cluster] nodes "
+                                              "is empty in its config)"});
+  if (auto st = m::status_of(*resp); !st) return fail(st);
+  *out = *resp;
+  return 0;
+}
+
+} // namespace
+
+command make_cluster_command(const std::shared_ptr<common_options>& common) {
+  auto f = std::make_shared<cluster_flags>();
+  command status_cmd{"status",
+                     "this node's view of the cluster: members up or down, the partitions it leads",
+                     {{"--json", "print the node's JSON answer as is", &f->json}},
+                     [common, f] {
+                       m::cluster_admin_request req;
+                       req.action = "status";
+                       m::cluster_admin_response resp;
+                       if (int rc = admin(*common, req, &resp); rc != 0) return rc;
+                       std::cout << resp.body << "\n";
+                       return 0;
+                     },
+                     {}};
+  command cut{"cut",
+              "TEST HOOK: cut this node's links to and from NODE (needs [faults] allow = true)",
+              {{"node", "node id to cut off from the node -b names", &f->node, true}},
+              [common, f] {
+                m::cluster_admin_request req;
+                req.action = "link_faults";
+                req.node = f->node;
+                req.cut = true;
+                m::cluster_admin_response resp;
+                if (int rc = admin(*common, req, &resp); rc != 0) return rc;
+                std::cout << "cut the links to and from node " << f->node << "\n";
+                return 0;
+              },
+              {}};
+  command heal{"heal",
+               "TEST HOOK: restore this node's links (to NODE, or all when NODE is 0 or omitted)",
+               {{"node", "node id (0 or none: every link)", &f->node, false}},
+               [common, f] {
+                 m::cluster_admin_request req;
+                 req.action = "link_faults";
+                 req.node = f->node;
+                 req.cut = false;
+                 m::cluster_admin_response resp;
+                 if (int rc = admin(*common, req, &resp); rc != 0) return rc;
+                 std::cout << "healed " << (f->node ? "the links to node " + std::to_string(f->node)
+                                                    : std::string("every link"))
+                           << "\n";
+                 return 0;
+               },
+               {}};
+  command c;
+  c.name = "cluster";
+  c.help = "a cluster node's view (status) and the node-link test switch (cut, heal)";
+  c.subcommands = {status_cmd, cut, heal};
+  return c;
+}
+
+} // namespace pinpipe::cli
