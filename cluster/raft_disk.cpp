@@ -111,16 +111,24 @@ result<std::unique_ptr<raft_disk>> raft_disk::open(const std::string& dir_in) {
   if (dir.empty())
     return status{errc::invalid_argument,
                   "raft_disk: empty directory path; pass the replica's own directory"};
+  // The directories this call creates, deepest first: each new name is made durable by an
+  // fsync of its parent.
+  std::vector<std::string> created;
   std::error_code ec;
-  const bool created = std::filesystem::create_directories(dir, ec);
+  for (std::filesystem::path p = dir; !p.empty() && !std::filesystem::exists(p, ec) && !ec;
+       p = p.parent_path()) {
+    created.push_back(p.string());
+    if (p == p.parent_path()) break;
+  }
+  std::filesystem::create_directories(dir, ec);
   if (ec)
     return status{errc::io_error, "cannot create the replica directory " + dir + ": " +
                                       ec.message() + "; check the path and its permissions"};
   if (!std::filesystem::is_directory(dir, ec))
     return status{errc::io_error,
                   "the replica directory " + dir + " is not a directory; move that file away"};
-  if (created) {
-    if (auto st = files::fsync_dir(files::parent_dir(dir)); !st) return st;
+  for (auto it = created.rbegin(); it != created.rend(); ++it) {
+    if (auto st = files::fsync_dir(files::parent_dir(*it)); !st) return st;
   }
   std::unique_ptr<raft_disk> d(new raft_disk(dir));
   if (auto st = d->lock_dir(); !st) return st;
