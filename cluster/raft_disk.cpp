@@ -186,6 +186,7 @@ status raft_disk::load_log() {
   prefix_term_ = h.prefix_term;
   loaded_.log_start = h.log_start;
   loaded_.prefix_term = h.prefix_term;
+  producers_at_start_ = h.producers;
   loaded_.producers = std::move(h.producers);
 
   offset_t next = log_start_;
@@ -224,7 +225,7 @@ status raft_disk::load_log() {
     if (!wrong.empty())
       return {errc::corrupt_data, "the replica log " + log_path_ + ": the entry at byte " +
                                       std::to_string(at) + " " + wrong + damaged_advice};
-    index_.push_back({e.base, e.last, e.term, at});
+    index_.push_back(position_of(e, at));
     next = e.last + 1;
     prev = e.term;
     loaded_.entries.push_back(std::move(e));
@@ -345,7 +346,7 @@ status raft_disk::write(const raft::persist_request& r) {
     buf_.clear();
     buf_.reserve(total);
     for (const raft::entry& e : r.entries) {
-      index_.push_back({e.base, e.last, e.term, end_ + static_cast<int64_t>(buf_.size())});
+      index_.push_back(position_of(e, end_ + static_cast<int64_t>(buf_.size())));
       disk_format::append_entry(e, buf_);
     }
     if (auto st = log_->pwrite_all(buf_.data(), buf_.size(), end_); !st) {
@@ -393,6 +394,7 @@ status raft_disk::replace_log(const disk_format::log_header& h) {
   end_ = header_end_ = static_cast<int64_t>(bytes.size());
   log_start_ = h.log_start;
   prefix_term_ = h.prefix_term;
+  producers_at_start_ = h.producers;
   index_.clear();
   dirty_ = false; // the new file was fsynced whole
   return status::success();

@@ -65,6 +65,18 @@ public:
   /// previous last + 1, base > last, a term lower than the previous one, an unknown kind,
   /// a payload over 256 MiB) are refused with invalid_argument before anything is applied.
   status write(const raft::persist_request& r);
+  /// Retention: drops the entries before `new_start` (an entry's base, or last() + 1; at or
+  /// below log_start nothing happens) by writing raft.log.tmp with a new header (log_start
+  /// = new_start, prefix_term = the term of the last dropped entry, the producer state
+  /// there) and the bytes of the entries kept, fsync, rename, fsync of the directory. It
+  /// costs a copy of what is kept: call it when the prefix to drop is large next to the
+  /// rest (bytes_before()). Everything written before it is durable after it. The caller
+  /// drops only committed, persisted entries (raft::node::compact checks the same).
+  /// invalid_argument for an offset inside an entry or past last() + 1; a failure before
+  /// the rename leaves the old file and the disk usable.
+  status compact(offset_t new_start);
+  /// Bytes of the records before `o` (what compact(o) would free).
+  int64_t bytes_before(offset_t o) const;
   /// Makes everything written so far durable: the hard state (if it changed) by write tmp +
   /// fsync + rename + fsync of the directory, then one fdatasync of the batch file (only if
   /// something was written), so the host can group several requests into one sync.
@@ -87,12 +99,19 @@ public:
 
 private:
   /// Where one stored entry is: enough to truncate and to check what comes next.
+  /// Where one stored entry is, and what compaction needs of it without reading it.
   struct position {
     offset_t base;
     offset_t last;
     term_t term;
     int64_t at; ///< byte position of its record in raft.log
+    int64_t producer_id;
+    int32_t base_sequence;
+    raft::entry_kind kind;
   };
+  static position position_of(const raft::entry& e, int64_t at) {
+    return {e.base, e.last, e.term, at, e.producer_id, e.base_sequence, e.kind};
+  }
 
   explicit raft_disk(std::string dir);
   status lock_dir();
@@ -113,6 +132,7 @@ private:
   offset_t log_start_{0};
   term_t prefix_term_{0};
   std::vector<position> index_;
+  raft::producer_snapshot producers_at_start_; ///< the header's producer state
   raft::hard_state hard_durable_, hard_staged_;
   bool dirty_ = false; ///< raft.log changed since the last fdatasync
   status failed_;

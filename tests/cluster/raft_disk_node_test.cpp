@@ -206,6 +206,7 @@ TEST(RaftDiskNode, FollowerBehindLogStartIsResetOnDisk) {
   g.propose(l, 10, raft::acks_mode::all, seq);
   const raft::entry keep_from = g.at(l).log().entries()[6];
   ASSERT_TRUE(g.at(l).compact(keep_from.base).ok()) << "retention on the leader";
+  ASSERT_TRUE(g.disk(l).compact(keep_from.base).ok()) << "and on its disk";
   g.heal();
   g.tick_all(20);
   ASSERT_EQ(g.at(lagging).log().log_start(), keep_from.base);
@@ -219,6 +220,15 @@ TEST(RaftDiskNode, FollowerBehindLogStartIsResetOnDisk) {
   EXPECT_EQ(f.log().entries(), want);
   EXPECT_EQ(f.producers().snapshot(), producers)
       << "the producer state at log_start was kept in the header";
+  // The leader restarted from its compacted disk has the same log and producer state.
+  g.start(l);
+  EXPECT_EQ(g.at(l).log().log_start(), keep_from.base);
+  EXPECT_EQ(g.at(l).log().entries(), want);
+  EXPECT_EQ(g.at(l).producers().snapshot(), producers);
+  const int l2 = g.elect();
+  ASSERT_NE(l2, 0);
+  g.propose(l2, 2, raft::acks_mode::all, seq);
+  EXPECT_EQ(g.at(l2).commit(), g.at(l2).log().last()) << "the group goes on";
 }
 
 TEST(RaftDiskNode, TornFollowerTailIsCutAndCaughtUpAgain) {
