@@ -1,98 +1,290 @@
 #!/usr/bin/env bash
-# cluster.sh: start, stop, kill, pause and inspect several pinpipe nodes on one machine.
+# cluster.sh: a replicated pinpipe cluster of N nodes on this machine (127.0.0.1), for
+# trying failures by hand and for tests. docs/cluster.md has the whole story.
 #
-# Every node is a separate `pinpipe node` process listening on 127.0.0.1:<base+i> with its own
-# data directory and log file under the cluster directory. The same generated config files run
-# unchanged on real hosts once `listen` is changed to the host's address.
+# Node i is a `pinpipe node` process on tcp://127.0.0.1:<BASE_PORT+i> with its config
+# (node-i.toml), data directory (node-i/), log (node-i.log) and pid file under CLUSTER_DIR.
+# Every generated config lists all N nodes in [cluster] nodes, so topics created on it get
+# min(3, N) replicas, one Raft group per partition; [console] listen = "" (no web console)
+# and [faults] allow = true (for `partition`). Real hosts: config/cluster-3-nodes/.
 #
-#   cluster.sh start N      start nodes 1..N (waits until each prints its "serving" line)
-#   cluster.sh status       one line per node: pid, state, endpoint
-#   cluster.sh kill I       SIGKILL node I (crash)          cluster.sh restart I   start it again
-#   cluster.sh pause I      SIGSTOP node I (hung process)   cluster.sh resume I    SIGCONT
-#   cluster.sh stop         SIGTERM every node, wait for clean shutdown
+#   cluster.sh start N           start nodes 1..N, wait until each serves and the cluster
+#                                has a metadata leader (quorum)
+#   cluster.sh status            per node: pid, up/down/paused, endpoint, the partitions it
+#                                leads, the metadata leader and the members it sees down
+#   cluster.sh leader T P        print the node id leading topic T partition P, as a live node
+#                                sees it (waits up to LEADER_WAIT_S, default 5 s, while there is
+#                                none or it names a node that is down; exit 1 if none)
+#   cluster.sh kill I            SIGKILL node I (crash)         cluster.sh restart I  start it again
+#   cluster.sh pause I           SIGSTOP node I (hung process)  cluster.sh resume I   SIGCONT
+#   cluster.sh partition I J     cut the network between nodes I and J (both directions)
+#   cluster.sh heal [I J]        restore it (no arguments: every cut link of every live node)
+#   cluster.sh stop              SIGTERM every node (each hands its leaderships over first)
 #
-# Environment: PINPIPE_BIN (default ./build/nodes/pinpipe), CLUSTER_DIR (default
-# /tmp/pinpipe-cluster), BASE_PORT (default 7170). Only processes this script started (pid files
-# in CLUSTER_DIR) are ever signalled.
+# partition/heal use the NODE'S LINK FAULT SWITCH (`pinpipe cluster cut/heal`, a test hook
+# that [faults] allow = true enables), not network namespaces: node I drops every Raft
+# message to and from node J, and J to and from I. Only the node-to-node links are cut:
+# client connections (the CLI, produce, consume) to either node still work, and a request
+# they send is still forwarded to a partition's leader through the nodes' client path.
+# The cut lives in the node's memory: a node restarted (kill + restart) comes back healed.
+#
+# Environment: PINPIPE_BIN (default <repo>/build/nodes/pinpipe), CLUSTER_DIR (default
+# /tmp/pinpipe-cluster), BASE_PORT (default 7170). Only processes this script started
+# (pid files in CLUSTER_DIR, checked against the process's command line) are signalled.
 set -euo pipefail
 
 bin="${PINPIPE_BIN:-$(cd "$(dirname "$0")/.." && pwd)/build/nodes/pinpipe}"
 dir="${CLUSTER_DIR:-/tmp/pinpipe-cluster}"
 base="${BASE_PORT:-7170}"
+leader_wait="${LEADER_WAIT_S:-5}"
 
 die() { echo "cluster: error: $*" >&2; exit 1; }
 pidfile() { echo "$dir/node-$1.pid"; }
+endpoint() { echo "tcp://127.0.0.1:$((base + $1))"; }
+size() { cat "$dir/cluster.size" 2>/dev/null || echo 0; }
 # proc_state PID: the kernel's one-letter state (R, S, D, T, Z), empty when gone.
 proc_state() { awk '{print $3}' "/proc/$1/stat" 2>/dev/null || true; }
+# The pid in node I's pid file, if that process is still the node this script started
+# (a pid reused by another program after a crash does not count).
+node_pid() {
+  local f; f=$(pidfile "$1")
+  [ -f "$f" ] || return 1
+  local pid; pid=$(cat "$f")
+  { tr "\\0" " " <"/proc/$pid/cmdline"; } 2>/dev/null | grep -q -- "--config $dir/node-$1.toml" || return 1
+  echo "$pid"
+}
 # A killed node can linger as a zombie until its parent reaps it: that counts as down.
 alive() {
-  [ -f "$(pidfile "$1")" ] || return 1
-  local st; st=$(proc_state "$(cat "$(pidfile "$1")")")
+  local pid st; pid=$(node_pid "$1") || return 1
+  st=$(proc_state "$pid")
   [ -n "$st" ] && [ "$st" != Z ]
 }
+paused() { local pid; pid=$(node_pid "$1") && [ "$(proc_state "$pid")" = T ]; }
+check_index() {
+  local i=$1 n; n=$(size)
+  [[ "$i" =~ ^[0-9]+$ ]] && [ "$i" -ge 1 ] && [ "$i" -le "$n" ] ||
+    die "no node '$i' in this cluster (nodes 1..$n in $dir; start one with 'cluster.sh start N')"
+}
+# pp I ARGS...: the pinpipe CLI against node I, with a bound on each request.
+pp() { local i=$1; shift; "$bin" --timeout-ms 3000 -b "$(endpoint "$i")" "$@"; }
 
 write_config() {
-  local i=$1
+  local i=$1 n=$2 j list=""
+  for j in $(seq 1 "$n"); do list+="\"$j@$(endpoint "$j")\", "; done
   mkdir -p "$dir/node-$i"
   cat >"$dir/node-$i.toml" <<CFG
-# generated by cluster-scripts/cluster.sh
+# generated by cluster-scripts/cluster.sh (node $i of $n on 127.0.0.1)
 [node]
 id = $i
-listen = "tcp://127.0.0.1:$((base + i))"
+listen = "$(endpoint "$i")"
 data_dir = "$dir/node-$i"
 log_level = "info"
+
+[console]
+listen = ""
+
+[faults]
+allow = true    # test hooks: \`pinpipe cluster cut/heal\` (cluster.sh partition/heal)
+
+[cluster]
+nodes = [${list%, }]
 CFG
 }
 
-start_node() {
+# launch I: starts node I in the background (no wait).
+launch() {
   local i=$1
-  alive "$i" && { echo "cluster: node $i already running (pid $(cat "$(pidfile "$i")"))"; return; }
-  [ -f "$dir/node-$i.toml" ] || write_config "$i"
+  if alive "$i"; then echo "cluster: node $i already running (pid $(node_pid "$i"))"; return; fi
   : >"$dir/node-$i.log"
   "$bin" node --config "$dir/node-$i.toml" >>"$dir/node-$i.log" 2>&1 &
   echo $! >"$(pidfile "$i")"
+}
+
+# wait_serving I: until node I prints its "serving on" line (10 s at most).
+wait_serving() {
+  local i=$1 pid; pid=$(cat "$(pidfile "$i")")
   for _ in $(seq 1 100); do
-    grep -q "serving on" "$dir/node-$i.log" && { echo "cluster: node $i up (pid $!, tcp://127.0.0.1:$((base + i)))"; return; }
-    kill -0 $! 2>/dev/null || { cat "$dir/node-$i.log" >&2; die "node $i exited during start (log above)"; }
+    grep -q "serving on" "$dir/node-$i.log" &&
+      { echo "cluster: node $i up (pid $pid, $(endpoint "$i"))"; return; }
+    kill -0 "$pid" 2>/dev/null || { cat "$dir/node-$i.log" >&2; die "node $i exited during start (log above)"; }
     sleep 0.1
   done
   die "node $i did not report serving within 10 s; see $dir/node-$i.log"
 }
 
+# json_field NAME: the scalar value of "NAME": in the JSON on stdin (first match).
+json_field() { grep -o "\"$1\":[^,}]*" | head -1 | cut -d: -f2-; }
+
+# wait_quorum: until a live node reports a metadata leader (15 s at most).
+wait_quorum() {
+  local i ml
+  for _ in $(seq 1 75); do
+    for i in $(seq 1 "$(size)"); do
+      alive "$i" && ! paused "$i" || continue
+      ml=$(pp "$i" cluster status 2>/dev/null | json_field metadata_leader) || true
+      if [ -n "$ml" ] && [ "$ml" != null ]; then
+        echo "cluster: quorum: metadata leader is node $ml"; return
+      fi
+    done
+    sleep 0.2
+  done
+  die "no metadata leader after 15 s (fewer than a majority of the nodes up?); see $dir/node-*.log"
+}
+
+cmd_start() {
+  local n=${1:?usage: cluster.sh start N}
+  [[ "$n" =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] && [ "$n" -le 99 ] || die "N must be 1..99, got '$n'"
+  local old; old=$(size)
+  if [ "$old" != 0 ] && [ "$old" != "$n" ]; then
+    die "$dir holds a $old-node cluster; 'cluster.sh stop' it and remove $dir (or set CLUSTER_DIR) to start $n nodes"
+  fi
+  echo "$n" >"$dir/cluster.size"
+  local i
+  for i in $(seq 1 "$n"); do [ -f "$dir/node-$i.toml" ] || write_config "$i" "$n"; done
+  for i in $(seq 1 "$n"); do launch "$i"; done
+  for i in $(seq 1 "$n"); do wait_serving "$i"; done
+  wait_quorum
+}
+
+cmd_restart() {
+  local i=${1:?usage: cluster.sh restart I}
+  check_index "$i"
+  alive "$i" && { echo "cluster: node $i already running (pid $(node_pid "$i"))"; return; }
+  launch "$i"
+  wait_serving "$i"
+}
+
 signal_node() {
-  local sig=$1 i=$2
+  local sig=$1 i=$2 pid
+  check_index "$i"
   [ -f "$(pidfile "$i")" ] || die "node $i was not started by this script (no $(pidfile "$i"))"
-  kill "-$sig" "$(cat "$(pidfile "$i")")" 2>/dev/null || die "node $i (pid $(cat "$(pidfile "$i")")) is not running"
+  pid=$(node_pid "$i") && alive "$i" || die "node $i is not running (see 'cluster.sh status')"
+  kill "-$sig" "$pid"
+}
+
+cmd_status() {
+  local n i pid st body leads ml down
+  n=$(size)
+  [ "$n" != 0 ] || { echo "cluster: no cluster started in $dir"; return; }
+  for i in $(seq 1 "$n"); do
+    if ! alive "$i"; then echo "node $i down"; continue; fi
+    pid=$(node_pid "$i")
+    if paused "$i"; then echo "node $i pid $pid paused (SIGSTOP) $(endpoint "$i")"; continue; fi
+    st="node $i pid $pid running $(endpoint "$i")"
+    if ! body=$(pp "$i" cluster status 2>&1); then
+      echo "$st (cluster status failed: $body)"; continue
+    fi
+    leads=$(echo "$body" | sed -n 's/.*"leads":\[\([^]]*\)\].*/\1/p' | tr -d '"') || true
+    ml=$(echo "$body" | json_field metadata_leader) || true
+    down=$(echo "$body" | grep -o '"id":[0-9]*,"endpoint":"[^"]*","up":false' |
+           sed 's/"id":\([0-9]*\).*/\1/' | paste -sd, -) || true
+    echo "$st leads ${leads:-nothing} (metadata leader ${ml:-?}${down:+; sees node(s) $down down})"
+  done
+}
+
+cmd_leader() {
+  local topic=${1:?usage: cluster.sh leader TOPIC PARTITION} p=${2:?usage: cluster.sh leader TOPIC PARTITION}
+  [[ "$p" =~ ^[0-9]+$ ]] || die "PARTITION must be a number, got '$p'"
+  local deadline=$((SECONDS + leader_wait)) i out err="no live node to ask" leader
+  while :; do
+    for i in $(seq 1 "$(size)"); do
+      alive "$i" && ! paused "$i" || continue
+      if ! out=$(pp "$i" topics describe "$topic" --json 2>&1); then
+        case "$out" in *unknown_topic*) die "node $i: $out" ;; esac
+        err="node $i: $out"; continue
+      fi
+      if ! echo "$out" | grep -q "\"partition\":$p,"; then
+        die "topic $topic has no partition $p (it has $(echo "$out" | grep -o '"partition":' | wc -l))"
+      fi
+      leader=$(echo "$out" | grep -o "\"partition\":$p,\"leader\":[^,}]*" | cut -d: -f3)
+      if [ -n "$leader" ] && [ "$leader" != null ]; then
+        # A node this script saw die is not a leader, whatever the others still believe.
+        if [[ "$leader" =~ ^[0-9]+$ ]] && [ "$leader" -le "$(size)" ] && ! alive "$leader"; then
+          err="node $i still names node $leader, which is down (election under way?)"
+          break
+        fi
+        echo "$leader"; return
+      fi
+      err="node $i sees no leader for $topic/$p (a majority of its replicas is not reachable)"
+      break
+    done
+    [ "$SECONDS" -lt "$deadline" ] || die "no leader for $topic/$p after ${leader_wait} s: $err"
+    sleep 0.2
+  done
+}
+
+# cut_link VERB I J: `pinpipe cluster VERB J` on node I.
+cut_link() {
+  local verb=$1 i=$2 j=$3 out
+  alive "$i" && ! paused "$i" || die "node $i is not running (or paused): cannot $verb its link to node $j"
+  out=$(pp "$i" cluster "$verb" "$j" 2>&1) || die "node $i refused to $verb its link to node $j: $out"
+}
+
+cmd_partition() {
+  local i=${1:?usage: cluster.sh partition I J} j=${2:?usage: cluster.sh partition I J}
+  check_index "$i"; check_index "$j"
+  [ "$i" != "$j" ] || die "partition needs two different nodes, got $i twice"
+  cut_link cut "$i" "$j"
+  cut_link cut "$j" "$i"
+  echo "cluster: cut the links between node $i and node $j (node link fault switch)"
+}
+
+cmd_heal() {
+  if [ $# -ge 2 ]; then
+    check_index "$1"; check_index "$2"
+    cut_link heal "$1" "$2"
+    cut_link heal "$2" "$1"
+    echo "cluster: healed the links between node $1 and node $2"
+    return
+  fi
+  [ $# = 0 ] || die "usage: cluster.sh heal [I J]"
+  local i out healed="" skipped=""
+  for i in $(seq 1 "$(size)"); do
+    if alive "$i" && ! paused "$i"; then
+      out=$(pp "$i" cluster heal 2>&1) || die "node $i refused to heal its links: $out"
+      healed+=" $i"
+    else skipped+=" $i"; fi
+  done
+  echo "cluster: healed every link of node(s)${healed:- none}${skipped:+ (not running or paused:$skipped)}"
+}
+
+cmd_stop() {
+  local f i pid pids=""
+  for f in "$dir"/node-*.pid; do
+    [ -e "$f" ] || continue
+    i=$(basename "$f" .pid); i=${i#node-}
+    if pid=$(node_pid "$i"); then
+      kill -CONT "$pid" 2>/dev/null || true
+      kill -TERM "$pid" 2>/dev/null || true
+      pids+=" $pid"
+    fi
+    rm -f "$f"
+  done
+  for pid in $pids; do
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$pid" 2>/dev/null; then
+      echo "cluster: pid $pid ignored SIGTERM for 10 s, killing"; kill -KILL "$pid"
+    fi
+  done
+  echo "cluster: stopped"
 }
 
 cmd="${1:-}"; shift || true
+case "$cmd" in
+  start|restart|kill|pause|resume|status|leader|partition|heal|stop) ;;
+  *) sed -n '2,33p' "$0"; exit 2 ;;
+esac
 [ -x "$bin" ] || die "pinpipe binary not found at $bin (build it with scripts/setup.sh or set PINPIPE_BIN)"
 mkdir -p "$dir"
 case "$cmd" in
-  start)
-    n="${1:?usage: cluster.sh start N}"
-    for i in $(seq 1 "$n"); do start_node "$i"; done ;;
-  restart) start_node "${1:?usage: cluster.sh restart I}" ;;
-  kill)    signal_node KILL "${1:?usage: cluster.sh kill I}"; echo "cluster: node $1 killed (SIGKILL)" ;;
-  pause)   signal_node STOP "${1:?usage: cluster.sh pause I}"; echo "cluster: node $1 paused (SIGSTOP)" ;;
-  resume)  signal_node CONT "${1:?usage: cluster.sh resume I}"; echo "cluster: node $1 resumed" ;;
-  status)
-    for f in "$dir"/node-*.pid; do
-      [ -e "$f" ] || { echo "cluster: no nodes started in $dir"; exit 0; }
-      i=$(basename "$f" .pid); i=${i#node-}
-      if alive "$i"; then
-        case "$(proc_state "$(cat "$f")")" in T) st="paused (SIGSTOP)" ;; *) st=running ;; esac
-        echo "node $i pid $(cat "$f") $st tcp://127.0.0.1:$((base + i))"
-      else echo "node $i down"; fi
-    done ;;
-  stop)
-    for f in "$dir"/node-*.pid; do
-      [ -e "$f" ] || continue
-      pid=$(cat "$f"); kill -CONT "$pid" 2>/dev/null || true; kill -TERM "$pid" 2>/dev/null || true
-      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -0 "$pid" 2>/dev/null && { echo "cluster: pid $pid ignored SIGTERM for 5 s, killing"; kill -KILL "$pid"; }
-      rm -f "$f"
-    done
-    echo "cluster: stopped" ;;
-  *) sed -n '2,20p' "$0"; exit 2 ;;
+  start)     cmd_start "$@" ;;
+  restart)   cmd_restart "$@" ;;
+  kill)      signal_node KILL "${1:?usage: cluster.sh kill I}"; echo "cluster: node $1 killed (SIGKILL)" ;;
+  pause)     signal_node STOP "${1:?usage: cluster.sh pause I}"; echo "cluster: node $1 paused (SIGSTOP)" ;;
+  resume)    signal_node CONT "${1:?usage: cluster.sh resume I}"; echo "cluster: node $1 resumed" ;;
+  status)    cmd_status ;;
+  leader)    cmd_leader "$@" ;;
+  partition) cmd_partition "$@" ;;
+  heal)      cmd_heal "$@" ;;
+  stop)      cmd_stop ;;
 esac
