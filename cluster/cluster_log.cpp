@@ -48,7 +48,7 @@ class cluster_log_impl final : public cluster_log,
 public:
   explicit cluster_log_impl(cluster_options o)
       : o_(std::move(o)), fwd_(o_.ms, o_.curve_public_key, o_.curve_secret_key,
-                               o_.request_timeout_ms) {}
+                               o_.forward_timeout_ms) {}
 
   status start() {
     host_options ho;
@@ -78,6 +78,14 @@ public:
   void set_sender(sender s) override {
     std::lock_guard<std::mutex> lock(send_mu_);
     send_ = std::move(s);
+  }
+  void set_liveness(std::function<bool(node_id)> up) override {
+    std::lock_guard<std::mutex> lock(send_mu_);
+    up_ = std::move(up);
+  }
+  bool peer_up(node_id id) {
+    std::lock_guard<std::mutex> lock(send_mu_);
+    return !up_ || up_(id);
   }
   void deliver(uint64_t group, raft::message m) override {
     if (host_) host_->deliver(group, std::move(m));
@@ -365,7 +373,7 @@ private:
       leader = node_id{t->partitions[static_cast<size_t>(job->req.partition.value)].leader};
       if (leader.value < 0) leader = node_id{0};
     }
-    if (leader.value == 0) {
+    if (leader.value == 0 || (leader != o_.ms.self && !peer_up(leader))) {
       retry_or_fail(job, no_leader_error(what));
       return;
     }
@@ -551,8 +559,11 @@ private:
       // On another node the metadata leader learns it when it is this partition's
       // replica; describe there reads the live view.
     });
-    // Spread leaders: the first leader of a new partition hands over to the preferred
-    // replica (the first of the assignment) once.
+    // Spread leaders: the first leader of a new partition (no records yet) hands over to
+    // the preferred replica (the first of the assignment) once. Later elections (after a
+    // failure) keep their winner: moving back would cost another election.
+    auto v = host_->view(g.id);
+    if (!v || v->high_watermark().value != 0) return;
     std::lock_guard<std::mutex> lock(pref_mu_);
     if (preferred_done_.insert(g.id).second && !g.voters.empty()) {
       auto t = meta_.topic(g.topic);
@@ -645,6 +656,7 @@ private:
   std::unique_ptr<replica_host> host_;
   std::mutex send_mu_;
   sender send_;
+  std::function<bool(node_id)> up_;
   mutable std::mutex watch_mu_;
   uint64_t next_watch_ = 1;
   std::map<uint64_t, std::pair<std::shared_ptr<replica_view>, uint64_t>> watches_;

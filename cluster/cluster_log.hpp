@@ -37,6 +37,7 @@ struct cluster_options {
   std::string curve_public_key;      ///< this node's pair (to reach the others with CURVE)
   std::string curve_secret_key;
   int request_timeout_ms = 10000;    ///< bound on retries while there is no leader
+  int forward_timeout_ms = 3000;     ///< one forwarded request to another node
 };
 
 class cluster_log : public storage::log_store {
@@ -49,6 +50,10 @@ public:
   /// Where outgoing Raft messages go (the node links); set once they exist. Until then
   /// they are dropped (Raft resends).
   virtual void set_sender(sender s) = 0;
+  /// Whether the node link to a member is up (the node links' liveness); until set, every
+  /// member counts as up. A leader whose link is down is not forwarded to: the request
+  /// waits for the next election instead of for a dead node's timeout.
+  virtual void set_liveness(std::function<bool(node_id)> up) = 0;
   /// A Raft message from another node.
   virtual void deliver(uint64_t group, raft::message m) = 0;
   /// Waits until the metadata group has a leader (a quorum is up); timeout otherwise.

@@ -48,6 +48,7 @@ result<std::unique_ptr<cluster_runtime>> cluster_runtime::start(const config::co
   rt->log_->set_sender([mesh_ptr](node_id to, uint64_t group, raft::message m) {
     (void)mesh_ptr->send(to, group, std::move(m));
   });
+  rt->log_->set_liveness([mesh_ptr](node_id id) { return mesh_ptr->is_up(id); });
   return rt;
 }
 
