@@ -6,10 +6,10 @@
 // new raft::node, then for every ready with a persist request calls write() (in order)
 // and, once per loop iteration, sync(); after sync() returns ok every request written
 // before it is durable and the host may call node::persisted() for them and send their
-// messages. Errors: a full disk during an append (errc::disk_full) cuts the append back, so
-// the same request can be written again once there is space; a failed hard state write is
-// retried by the next sync(). Any other I/O error in write() or sync() (a failed fdatasync
-// above all) leaves the files in an unknown state: every later call returns that error,
+// messages. Retention calls compact(). Errors: a full disk during an append (errc::disk_full) cuts
+// the append back, so the same request can be written again once there is space; a failed hard
+// state write is retried by the next sync(). Any other I/O error in write() or sync() (a failed
+// fdatasync above all) leaves the files in an unknown state: every later call returns that error,
 // and the host must reopen (recovery cuts what is not whole).
 //
 // Durability order inside sync(): the hard state file first (write tmp, fsync, rename,
@@ -61,16 +61,18 @@ public:
   const recovery_info& recovery() const { return recovery_; }
 
   /// Applies one persist request IN ORDER: hard state (staged), reset, truncate, append.
-  /// Nothing is durable until sync(). Entries that do not continue the log (base not the
-  /// previous last + 1, base > last, a term lower than the previous one, an unknown kind,
-  /// a payload over 256 MiB) are refused with invalid_argument before anything is applied.
+  /// Nothing is sure to be durable before sync() (a reset is at once). Entries that do not
+  /// continue the log (base not the previous last + 1, base > last, more than 2^31 - 1
+  /// records, a term lower than the previous one, an unknown kind, a payload over 256 MiB)
+  /// and hard states that go back (lower term, another vote in the same term) are refused
+  /// with invalid_argument before anything is applied.
   status write(const raft::persist_request& r);
   /// Retention: drops the entries before `new_start` (an entry's base, or last() + 1; at or
   /// below log_start nothing happens) by writing raft.log.tmp with a new header (log_start
   /// = new_start, prefix_term = the term of the last dropped entry, the producer state
   /// there) and the bytes of the entries kept, fsync, rename, fsync of the directory. It
   /// costs a copy of what is kept: call it when the prefix to drop is large next to the
-  /// rest (bytes_before()). Everything written before it is durable after it. The caller
+  /// rest (bytes_before()). Every entry written before it is durable after it. The caller
   /// drops only committed, persisted entries (raft::node::compact checks the same).
   /// invalid_argument for an offset inside an entry or past last() + 1; a failure before
   /// the rename leaves the old file and the disk usable.
