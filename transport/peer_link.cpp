@@ -190,6 +190,9 @@ void peer_link::tick(clock::time_point now) {
     ++c_.came_up;
     backoff_ms_ = s_.reconnect_min_ms;
     log->info("node link: node {} at {} is up", peer_.id.value, peer_.endpoint);
+    // The peer is back (we hear it): connect a fresh socket now rather than wait for
+    // libzmq's own reconnect backoff (up to reconnect_max_ms) on the old one.
+    if (sock_ && c_.went_down > 0) retire_socket(now);
     if (!sock_) open_socket(now);
   } else if (!alive && up_) {
     up_ = false;

@@ -36,15 +36,18 @@ inline int free_port() {
 
 class test_cluster {
 public:
-  /// `extra` is appended to every node's config (more sections or [cluster] keys).
-  explicit test_cluster(int n, std::string extra_cluster_lines = {}, std::string extra = {})
+  /// `extra_cluster_lines` go into every node's [cluster] section, `extra` after it (more
+  /// sections), `node_lines[i-1]` into node i's [node] section.
+  explicit test_cluster(int n, std::string extra_cluster_lines = {}, std::string extra = {},
+                        std::vector<std::string> node_lines = {})
       : n_(n) {
     for (int i = 0; i < n; ++i) ports_.push_back(free_port());
     for (int i = 1; i <= n; ++i) {
       std::string nodes;
       for (int j = 1; j <= n; ++j)
         nodes += (j > 1 ? ", " : "") + std::string("\"") + std::to_string(j) + "@" + endpoint(j) + "\"";
-      write_file(config(i), "[node]\nid = " + std::to_string(i) + "\nlisten = \"" + endpoint(i) +
+      const std::string own = node_lines.size() >= static_cast<size_t>(i) ? node_lines[i - 1] + "\n" : "";
+      write_file(config(i), "[node]\n" + own + "id = " + std::to_string(i) + "\nlisten = \"" + endpoint(i) +
                                 "\"\ndata_dir = \"" + dir_.file("node-" + std::to_string(i)) +
                                 "\"\nlog_level = \"info\"\n[console]\nlisten = \"\"\n[faults]\n"
                                 "allow = true\n[cluster]\nnodes = [" + nodes + "]\n" +
