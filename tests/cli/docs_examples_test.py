@@ -48,6 +48,11 @@ SKIP = {
     "simulate --course-timing": "sleeps the course's random 0-1 s per event by design (~10 s)",
     "pinpipe node 1 serving on": "sample output of `pinpipe node`, not a command",
     "pinpipe simulate: data directory": "sample output of `pinpipe simulate`, not a command",
+    "tcp://127.0.0.1:717": "docs/cluster.md: a transcript against the 3-node cluster of "
+                           "`cluster.sh start 3` (this test runs one node); ctest "
+                           "cluster_script_test runs the same commands against a real one",
+    "tcp://127.0.0.1:727": "docs/cluster.md: a transcript against a 3-node CURVE cluster "
+                           "(ports 7271-7273) with keys made by the keygen line above it",
 }
 # Example text -> exit code it must end with (instead of 0).
 EXPECT = {
