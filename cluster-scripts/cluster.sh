@@ -140,7 +140,12 @@ cmd_start() {
   fi
   echo "$n" >"$dir/cluster.size"
   local i
-  for i in $(seq 1 "$n"); do [ -f "$dir/node-$i.toml" ] || write_config "$i" "$n"; done
+  for i in $(seq 1 "$n"); do
+    if [ ! -f "$dir/node-$i.toml" ]; then write_config "$i" "$n"
+    elif ! grep -q '^\[cluster\]' "$dir/node-$i.toml"; then
+      die "$dir/node-$i.toml has no [cluster] section (written by an older cluster.sh?); remove $dir or set CLUSTER_DIR to start a replicated cluster"
+    fi
+  done
   for i in $(seq 1 "$n"); do launch "$i"; done
   for i in $(seq 1 "$n"); do wait_serving "$i"; done
   wait_quorum
@@ -186,11 +191,14 @@ cmd_leader() {
   local topic=${1:?usage: cluster.sh leader TOPIC PARTITION} p=${2:?usage: cluster.sh leader TOPIC PARTITION}
   [[ "$p" =~ ^[0-9]+$ ]] || die "PARTITION must be a number, got '$p'"
   local deadline=$((SECONDS + leader_wait)) i out err="no live node to ask" leader
+  local asked unknown
   while :; do
+    asked=0; unknown=0
     for i in $(seq 1 "$(size)"); do
       alive "$i" && ! paused "$i" || continue
+      asked=$((asked + 1))
       if ! out=$(pp "$i" topics describe "$topic" --json 2>&1); then
-        case "$out" in *unknown_topic*) die "node $i: $out" ;; esac
+        case "$out" in *unknown_topic*) unknown=$((unknown + 1)) ;; esac
         err="node $i: $out"; continue
       fi
       if ! echo "$out" | grep -q "\"partition\":$p,"; then
@@ -201,13 +209,14 @@ cmd_leader() {
         # A node this script saw die is not a leader, whatever the others still believe.
         if [[ "$leader" =~ ^[0-9]+$ ]] && [ "$leader" -le "$(size)" ] && ! alive "$leader"; then
           err="node $i still names node $leader, which is down (election under way?)"
-          break
+          continue
         fi
         echo "$leader"; return
       fi
       err="node $i sees no leader for $topic/$p (a majority of its replicas is not reachable)"
-      break
     done
+    # Every live node says the topic does not exist: no point in waiting.
+    [ "$asked" -gt 0 ] && [ "$unknown" = "$asked" ] && die "$err"
     [ "$SECONDS" -lt "$deadline" ] || die "no leader for $topic/$p after ${leader_wait} s: $err"
     sleep 0.2
   done
