@@ -62,6 +62,7 @@ alive() {
 paused() { local pid; pid=$(node_pid "$1") && [ "$(proc_state "$pid")" = T ]; }
 check_index() {
   local i=$1 n; n=$(size)
+  [ "$n" != 0 ] || die "no cluster started in $dir (start one with 'cluster.sh start N', or set CLUSTER_DIR)"
   [[ "$i" =~ ^[0-9]+$ ]] && [ "$i" -ge 1 ] && [ "$i" -le "$n" ] ||
     die "no node '$i' in this cluster (nodes 1..$n in $dir; start one with 'cluster.sh start N')"
 }
@@ -215,8 +216,9 @@ cmd_leader() {
       fi
       err="node $i sees no leader for $topic/$p (a majority of its replicas is not reachable)"
     done
-    # Every live node says the topic does not exist: no point in waiting.
-    [ "$asked" -gt 0 ] && [ "$unknown" = "$asked" ] && die "$err"
+    # No node to ask, or every live node says the topic does not exist: no point in waiting.
+    [ "$asked" -gt 0 ] || die "no node of $dir is running (see 'cluster.sh status')"
+    [ "$unknown" != "$asked" ] || die "$err"
     [ "$SECONDS" -lt "$deadline" ] || die "no leader for $topic/$p after ${leader_wait} s: $err"
     sleep 0.2
   done
