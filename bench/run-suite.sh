@@ -3,7 +3,7 @@
 # run-suite.sh: the side-by-side benchmark of pinpipe against Redis Streams and NATS
 # JetStream (docs/benchmarks.md).
 #
-#   bench/run-suite.sh [--quick] [--out FILE] [--only redis,nats,pinpipe]
+#   bench/run-suite.sh [--quick] [--out FILE] [--only redis,nats,pinpipe[,cluster]]
 #
 # What it does, in order:
 #   1. finds the clients in the build dir (PINPIPE_BUILD_DIR, default ./build): redis_bench,
@@ -20,7 +20,15 @@
 #      disk's fsync speed drifts within minutes); `sync` runs before every client;
 #   5. pinpipe_bench starts and stops its own node (TMPDIR points into our temp dir); its
 #      client is pinpipe's only one (libzmq through cppzmq, as the CLI uses);
-#   6. prints a markdown table of all RESULT lines, the ratios pinpipe/peer per tier (and
+#   6. replicated section (only with `cluster` in --only; not in the default list, which the
+#      60 s ctest smoke run uses): a 3-node nats-server cluster on 127.0.0.1 (free client and
+#      route ports, --cluster_name, --routes to the other two, -js -sd <tmp>/nats-rN) with a
+#      stream of 3 replicas, file storage: nats_bench --replicas 3 --window 1024 (the
+#      throughput and latency runs); then bench/cluster_bench, which starts its own 3-node
+#      pinpipe cluster and one single node (throughput and latency: RESULT lines; failover
+#      and catch-up: FIGURE lines). All these rows have tier=replicated; the three NATS
+#      servers are stopped by PID;
+#   7. prints a markdown table of all RESULT lines, the ratios pinpipe/peer per tier (and
 #      durable pinpipe against Redis everysec), and the raw RESULT lines (also --out FILE).
 # Every client runs under `timeout`, every server is stopped by the PID we started (TERM,
 # then KILL after 10 s), also on error or Ctrl-C (trap on EXIT).
@@ -37,7 +45,9 @@ usage() {
 usage: bench/run-suite.sh [--quick] [--out FILE] [--only LIST] [--fault-skip-readback N]
   --quick        short run (about 1 s per mode and system; whole suite well under 30 s)
   --out FILE     also write the markdown report to FILE
-  --only LIST    comma-separated systems to run: redis,nats,pinpipe (default: all)
+  --only LIST    comma-separated systems to run: redis,nats,pinpipe,cluster
+                 (default: redis,nats,pinpipe; `cluster` adds the replicated section:
+                 NATS JetStream R3 on 3 servers and bench/cluster_bench)
 environment: PINPIPE_BUILD_DIR  build directory holding the clients (default ./build)
 EOF
 }
@@ -110,6 +120,14 @@ find_bin() {
 }
 REDIS_BENCH=""
 NATS_BENCH=""
+CLUSTER_BENCH=""
+if want cluster; then
+  CLUSTER_BENCH=$(find_bin cluster_bench)
+  [ -n "$CLUSTER_BENCH" ] || die "cluster_bench not found under $BUILD_DIR; build it with: cmake --build $BUILD_DIR --target cluster_bench pinpipe"
+  NATS_BENCH=$(find_bin nats_bench)
+  [ -n "$NATS_BENCH" ] || die "nats_bench not found under $BUILD_DIR (the replicated section needs it); build it with: cmake --build $BUILD_DIR --target nats_bench"
+  command -v nats-server >/dev/null || die "nats-server not installed (apt-get install nats-server)"
+fi
 if want redis; then
   REDIS_BENCH=$(find_bin redis_bench)
   [ -n "$REDIS_BENCH" ] || die "redis_bench not found under $BUILD_DIR; build it with: cmake --build $BUILD_DIR --target redis_bench"
@@ -128,7 +146,9 @@ PYTHON=/usr/bin/python3
 # --- temp dir, processes, cleanup -----------------------------------------------------------
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/pinpipe-suite.XXXXXX") || die "cannot create a temp dir"
 RESULTS="$TMP/results.txt"
+FIGURES="$TMP/figures.txt" # cluster_bench's FIGURE lines (ratio, failover, catch-up)
 : >"$RESULTS"
+: >"$FIGURES"
 SERVER_PIDS=() # servers still running, stopped by cleanup if we exit early
 CLIENT_PID=""  # the `timeout` wrapping the running client (it forwards signals to the client)
 FAILURES=()
@@ -202,6 +222,7 @@ run_client() {
   rc=$?
   CLIENT_PID=""
   grep '^RESULT ' "$TMP/$name.out" >>"$RESULTS"
+  grep '^FIGURE bench=cluster_bench ' "$TMP/$name.out" >>"$FIGURES"
   if [ "$rc" -ne 0 ]; then
     local why
     why=$(grep -v '^$' "$TMP/$name.err" | tail -n 2 | tr '\n' ' ')
@@ -263,6 +284,54 @@ run_nats() { # MODE
     --tier relaxed $(peer_args "$1")
 }
 
+# The replicated section: 3 nats-server processes forming one JetStream cluster.
+NATS_R3_PIDS=() NATS_R3_PORT=""
+start_nats_r3() {
+  local i j routes cports=() ports=()
+  for i in 1 2 3; do
+    ports+=("$(free_port)") || die "no free port"
+    cports+=("$(free_port)") || die "no free port"
+  done
+  NATS_R3_PORT=${ports[0]}
+  for i in 0 1 2; do
+    routes=""
+    for j in 0 1 2; do
+      [ "$j" = "$i" ] || routes+="${routes:+,}nats://127.0.0.1:${cports[$j]}"
+    done
+    echo "nats-server -js r$((i + 1)) on 127.0.0.1:${ports[$i]} (routes ${cports[$i]})" >&2
+    nats-server -js -sd "$TMP/nats-r$((i + 1))" -a 127.0.0.1 -p "${ports[$i]}" \
+      -n "pinbench-r$((i + 1))" --cluster_name pinbench \
+      --cluster "nats://127.0.0.1:${cports[$i]}" --routes "$routes" \
+      >"$TMP/nats-r$((i + 1)).log" 2>&1 &
+    NATS_R3_PIDS+=("$!")
+    SERVER_PIDS+=("$!")
+  done
+  for i in 0 1 2; do
+    wait_ready "nats-r$((i + 1))" "${NATS_R3_PIDS[$i]}" nats_info "${ports[$i]}"
+  done
+}
+
+run_nats_r3() { # MODE (same shape as cluster_bench: 420 B records, 1024 in flight)
+  local args
+  args=$(peer_args "$1")
+  # shellcheck disable=SC2086
+  run_client "nats-r3-$1" "$CLIENT_TIMEOUT" "$NATS_BENCH" --port "$NATS_R3_PORT" \
+    --tier replicated --replicas 3 $args --window 1024
+}
+
+run_cluster_bench() { # MODE
+  local sizes=()
+  if [ "$QUICK" = 1 ]; then
+    sizes=(--quick)
+  else
+    sizes=(--seconds "$TP_SECONDS" --records "$TP_RECORDS" --latency-seconds "$LAT_SECONDS"
+      --latency-records "$LAT_RECORDS" --readback-seconds "$READBACK_SECONDS")
+  fi
+  echo "cluster_bench $1" >&2
+  mkdir -p "$TMP/cluster"
+  TMPDIR="$TMP/cluster" run_client "cluster-$1" "$PINPIPE_TIMEOUT" "$CLUSTER_BENCH" --mode "$1" "${sizes[@]}"
+}
+
 # pinpipe's own client starts and stops its own node (TMPDIR points into our temp dir).
 PINPIPE_NOTE=""
 # Its client is pinpipe's transport::client: a libzmq DEALER (with its own I/O thread).
@@ -311,6 +380,18 @@ want nats && run_nats latency
 want pinpipe && run_pinpipe relaxed latency
 [ -n "$REDIS_PID" ] && stop_pid "$REDIS_PID"
 [ -n "$NATS_PID" ] && stop_pid "$NATS_PID"
+# Replicated: NATS JetStream R3 and pinpipe R3 (with one pinpipe node from the same run),
+# throughput runs first, then latency, then pinpipe's failover and catch-up.
+if want cluster; then
+  start_nats_r3
+  run_nats_r3 throughput
+  run_cluster_bench throughput
+  run_nats_r3 latency
+  run_cluster_bench latency
+  for p in "${NATS_R3_PIDS[@]}"; do stop_pid "$p"; done
+  run_cluster_bench failover
+  run_cluster_bench catchup
+fi
 SUITE_SECS=$((SECONDS - SUITE_START))
 
 # --- report ---------------------------------------------------------------------------------
@@ -355,9 +436,10 @@ fsync_note = {
     "group": "before each ack (group commit)",
     "everysec": "once a second (appendfsync everysec)",
     "interval-2m": "not per message (JetStream default, 2 min)",
+    "group-r3": "quorum of 3 replicas fsynced before each ack",
 }
-system_rank = {"pinpipe": 0, "redis": 1, "nats": 2}
-tier_rank = {"durable": 0, "relaxed": 1}
+system_rank = {"pinpipe": 0, "redis": 1, "nats": 2, "pinpipe-r3": 3, "pinpipe-1node": 4, "nats-r3": 5}
+tier_rank = {"durable": 0, "relaxed": 1, "replicated": 2}
 order.sort(key=lambda k: (tier_rank.get(k[1], 9), system_rank.get(k[0].split()[0], 9), k[0]))
 
 print("| system | tier | fsync | records/s | MB/s | read-back records/s | latency-mode records/s "
@@ -403,6 +485,14 @@ if ratios:
         print(line)
 PY
   echo
+  if [ -s "$FIGURES" ]; then
+    echo "Replicated section: tier=replicated rows are a 3-node NATS JetStream cluster (stream of 3 replicas, file storage, no per-message fsync) and pinpipe's cluster_bench (pinpipe-r3: 3 nodes, 1 partition, 3 replicas, acks=all, sent to the leader; pinpipe-1node: one non-replicated node, same client and workload, same run); 1024 records in flight, batches of 256 for pinpipe. cluster_bench's figures:"
+    echo
+    echo '```'
+    cat "$FIGURES"
+    echo '```'
+    echo
+  fi
   [ -n "$PINPIPE_NOTE" ] && echo "$PINPIPE_NOTE" && echo
   echo "Tiers: durable = acknowledged only after fsync; relaxed = acknowledged before fsync (Redis everysec loses at most ~1 s on power loss; NATS 2.9 JetStream in its default configuration fsyncs its file store every 2 minutes and has no per-message fsync option)."
   echo

@@ -12,15 +12,19 @@
 // fsync=interval-2m.
 //
 // Stream PINBENCH_<MODE> (or --stream) with subject pinbench.<stream>; deleted and created
-// fresh at start. Exit status: 0 ok, 1 read-back check failed, 2 setup or server error.
+// fresh at start. --replicas N (nats_bench's own flag, default 1) creates it with N replicas
+// on a clustered server (JetStream then acknowledges a publish once a quorum of the
+// stream's Raft group stored it); the RESULT line then names the system nats-rN. Exit status: 0 ok, 1 read-back check failed, 2 setup or server error.
 #include <nats/nats.h>
 
 #include <atomic>
 #include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "bench/peers/bench_common.hpp"
 #include "common/logging.hpp"
@@ -89,7 +93,8 @@ status connect(nats_session& s, const options& opts, ack_counters& counters) {
 // Deletes any stream left from an earlier run and creates it fresh with file storage.
 // JetStream may still be starting when the server already accepts connections: retry for
 // up to 10 s.
-status create_stream(jsCtx* js, const std::string& name, const std::string& subject) {
+status create_stream(jsCtx* js, const std::string& name, const std::string& subject,
+                     int replicas) {
   const char* subjects[] = {subject.c_str()};
   jsStreamConfig cfg;
   jsStreamConfig_Init(&cfg);
@@ -97,6 +102,7 @@ status create_stream(jsCtx* js, const std::string& name, const std::string& subj
   cfg.Subjects = subjects;
   cfg.SubjectsLen = 1;
   cfg.Storage = js_FileStorage;
+  cfg.Replicas = replicas;
   natsStatus st = NATS_OK;
   jsErrCode jerr = static_cast<jsErrCode>(0);
   for (int attempt = 0; attempt < 100; ++attempt) {
@@ -189,7 +195,7 @@ status read_back(jsCtx* js, const options& opts, const std::string& stream,
   return status::success();
 }
 
-int run(const options& opts) {
+int run(const options& opts, int replicas) {
   auto log = logging::get("bench");
   std::string stream = opts.stream;
   if (stream.empty()) {
@@ -204,13 +210,13 @@ int run(const options& opts) {
     log->error("{}", s.message());
     return 2;
   }
-  if (auto s = create_stream(session.js, stream, subject); !s.ok()) {
+  if (auto s = create_stream(session.js, stream, subject, replicas); !s.ok()) {
     log->error("{}", s.message());
     return 2;
   }
 
   run_result res;
-  res.system = "nats";
+  res.system = replicas > 1 ? "nats-r" + std::to_string(replicas) : "nats";
   res.tier = opts.tier;
   res.fsync = "interval-2m"; // JetStream default: no fsync per message
   res.mode = opts.mode;
@@ -255,6 +261,25 @@ int run(const options& opts) {
 } // namespace pinpipe::bench
 
 int main(int argc, char** argv) {
+  // --replicas N is nats_bench's own flag; the rest are the shared ones.
+  int replicas = 1;
+  std::vector<char*> rest{argv[0]};
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) != "--replicas") {
+      rest.push_back(argv[i]);
+      continue;
+    }
+    char* end = nullptr;
+    const long v = i + 1 < argc ? std::strtol(argv[i + 1], &end, 10) : 0;
+    if (i + 1 >= argc || *end != '\0' || v < 1 || v > 5) {
+      std::fprintf(stderr, "--replicas: want 1..5 (stream replicas; > 1 needs a clustered nats-server)\n");
+      return 2;
+    }
+    replicas = static_cast<int>(v);
+    ++i;
+  }
+  argc = static_cast<int>(rest.size());
+  argv = rest.data();
   auto opts = pinpipe::bench::parse_options(argc, argv);
   if (!opts) {
     std::fprintf(stderr, "%s\n", opts.error().message().c_str());
@@ -262,7 +287,7 @@ int main(int argc, char** argv) {
         argc > 1 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h");
     return help ? 0 : 2;
   }
-  int rc = pinpipe::bench::run(*opts);
+  int rc = pinpipe::bench::run(*opts, replicas);
   nats_Close(); // stops the library's threads before exit
   return rc;
 }
