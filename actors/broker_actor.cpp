@@ -9,7 +9,7 @@
 
 #include "actors/fetch_serving.hpp"
 #include "common/logging.hpp"
-#include "messages/convert.hpp"
+#include "logclient/wire_convert.hpp"
 
 namespace pinpipe::actors {
 
@@ -18,7 +18,7 @@ using m::with_status;
 // -- plain operations ------------------------------------------------------------------------
 
 m::create_topic_response broker_state::create_topic(const m::create_topic_request& req) {
-  auto cfg = m::from_wire(req.config);
+  auto cfg = logclient::from_wire(req.config);
   if (cfg.partitions <= 0) cfg.partitions = opts.default_partitions;
   return with_status(m::create_topic_response{}, log->create_topic(req.name, cfg));
 }
@@ -30,7 +30,7 @@ m::delete_topic_response broker_state::delete_topic(const m::delete_topic_reques
 m::list_topics_response broker_state::list_topics(const m::list_topics_request&) {
   m::list_topics_response r;
   for (const auto& t : log->list_topics())
-    r.topics.push_back(m::to_wire(t));
+    r.topics.push_back(logclient::to_wire(t));
   return r;
 }
 
@@ -38,7 +38,7 @@ m::describe_topic_response broker_state::describe_topic(const m::describe_topic_
   auto t = log->describe_topic(req.name);
   if (!t) return with_status(m::describe_topic_response{}, t.error());
   m::describe_topic_response r;
-  r.topic = m::to_wire(*t);
+  r.topic = logclient::to_wire(*t);
   return r;
 }
 
@@ -71,21 +71,21 @@ m::list_offsets_response broker_state::list_offsets(const m::list_offsets_reques
 m::commit_offsets_response broker_state::commit_offsets(const m::commit_offsets_request& req) {
   std::vector<storage::group_offset> offs;
   for (const auto& o : req.offsets)
-    offs.push_back(m::from_wire(o));
+    offs.push_back(logclient::from_wire(o));
   return with_status(m::commit_offsets_response{}, log->commit_offsets(req.group, offs));
 }
 
 m::fetch_offsets_response broker_state::fetch_offsets(const m::fetch_offsets_request& req) {
   m::fetch_offsets_response r;
   for (const auto& o : log->committed_offsets(req.group))
-    r.offsets.push_back(m::to_wire(o));
+    r.offsets.push_back(logclient::to_wire(o));
   return r;
 }
 
 m::fetch_response broker_state::fetch_now(const m::fetch_request& req) {
   auto res = fetch_from(*log, req);
   if (!res) return with_status(m::fetch_response{}, res.error());
-  return m::to_wire(*res);
+  return logclient::to_wire(*res);
 }
 
 bool broker_state::should_wait(const m::fetch_request& req, const m::fetch_response& now) const {
@@ -118,7 +118,7 @@ broker_actor::behavior_type broker(broker_pointer self, std::shared_ptr<storage:
       [self](m::commit_offsets_request& req) { return self->state.commit_offsets(req); },
       [self](m::fetch_offsets_request& req) { return self->state.fetch_offsets(req); },
       [self](m::produce_request& req) -> caf::result<m::produce_response> {
-        auto converted = m::from_wire(std::move(req));
+        auto converted = logclient::from_wire(std::move(req));
         if (!converted) return with_status(m::produce_response{}, converted.error());
         auto rp = self->make_response_promise<m::produce_response>();
         auto id = self->state.next_id++;
@@ -126,7 +126,7 @@ broker_actor::behavior_type broker(broker_pointer self, std::shared_ptr<storage:
         // May run on the log's flusher thread: only message the actor from here.
         auto handle = caf::actor_cast<broker_actor>(self);
         self->state.log->produce(std::move(*converted), [handle, id](storage::produce_result pr) {
-          caf::anon_send(handle, produce_done_atom::value, id, m::to_wire(pr));
+          caf::anon_send(handle, produce_done_atom::value, id, logclient::to_wire(pr));
         });
         return rp;
       },

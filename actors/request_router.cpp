@@ -7,9 +7,10 @@
 
 #include "actors/durable_committer.hpp"
 #include "actors/fetch_serving.hpp"
+#include "actors/produce_frame.hpp"
 #include "actors/type_ids.hpp"
+#include "logclient/wire_convert.hpp"
 #include "messages/codec.hpp"
-#include "messages/convert.hpp"
 #include "messages/fast_codec.hpp"
 
 namespace pinpipe::node {
@@ -79,23 +80,23 @@ struct fast_path {
   void produce(const m::envelope& env, transport::responder rsp) {
     auto req = decode<m::produce_request>(env, rsp);
     if (!req) return;
-    auto converted = m::from_wire(std::move(*req));
+    auto converted = logclient::from_wire(std::move(*req));
     if (!converted) {
       reply_with(rsp, with_status(m::produce_response{}, converted.error()));
       return;
     }
     reqs.push_back(std::move(*converted));
     cbs.push_back(
-        [rsp = std::move(rsp)](storage::produce_result pr) { reply_with(rsp, m::to_wire(pr)); });
+        [rsp = std::move(rsp)](storage::produce_result pr) { reply_with(rsp, logclient::to_wire(pr)); });
   }
 
   /// The common case in one pass: the produce request read straight from the received
   /// frame into the log's request. False (not canonical, invalid acks) = the generic path.
   bool produce_fast(std::string_view payload, const transport::responder& rsp) {
     storage::produce_request req;
-    if (!m::fast::read_produce_request(payload, req)) return false;
+    if (!actors::read_produce_request(payload, req)) return false;
     reqs.push_back(std::move(req));
-    cbs.push_back([rsp](storage::produce_result pr) { reply_with(rsp, m::to_wire(pr)); });
+    cbs.push_back([rsp](storage::produce_result pr) { reply_with(rsp, logclient::to_wire(pr)); });
     return true;
   }
 

@@ -7,7 +7,7 @@
 #include <mutex>
 #include <thread>
 
-#include "messages/convert.hpp"
+#include "logclient/wire_convert.hpp"
 #include "transport/client.hpp"
 
 namespace pinpipe::logclient {
@@ -19,7 +19,7 @@ namespace {
 topic_info from_wire_info(const m::wire_topic_info& w) {
   topic_info t;
   t.name = w.name;
-  t.config = m::from_wire(w.config);
+  t.config = from_wire(w.config);
   for (const auto& p : w.partitions) {
     partition_info pi;
     pi.id = p.id;
@@ -42,7 +42,7 @@ fetch_result from_wire_fetch(m::fetch_response&& w) {
   r.log_start = w.log_start;
   r.records.reserve(w.records.size());
   for (auto& s : w.records)
-    r.records.push_back(storage::stored_record{s.offset, m::from_wire(s.record)});
+    r.records.push_back(storage::stored_record{s.offset, from_wire(s.record)});
   return r;
 }
 
@@ -139,7 +139,7 @@ result<std::unique_ptr<remote_log_client>> remote_log_client::connect(const remo
 status remote_log_client::create_topic(const std::string& name, const topic_config& cfg) {
   m::create_topic_request q;
   q.name = name;
-  q.config = m::to_wire(cfg);
+  q.config = to_wire(cfg);
   auto r = impl_->call(q);
   return r ? m::status_of(*r) : r.error();
 }
@@ -184,7 +184,7 @@ void remote_log_client::produce(produce_request req, produce_callback cb) {
   q.base_sequence = req.base_sequence;
   q.records.reserve(req.records.size());
   for (const auto& rec : req.records)
-    q.records.push_back(m::to_wire(rec));
+    q.records.push_back(to_wire(rec));
   auto r = impl_->call(q);
   produce_result out;
   if (!r) {
@@ -278,7 +278,7 @@ status remote_log_client::commit_offsets(const std::string& group,
   m::commit_offsets_request q;
   q.group = group;
   for (const auto& g : offs)
-    q.offsets.push_back(m::to_wire(g));
+    q.offsets.push_back(to_wire(g));
   auto r = impl_->call(q);
   return r ? m::status_of(*r) : r.error();
 }
@@ -292,7 +292,7 @@ remote_log_client::try_committed_offsets(const std::string& group) const {
   if (r->error != errc::ok) return m::status_of(*r);
   std::vector<group_offset> out;
   for (const auto& g : r->offsets)
-    out.push_back(m::from_wire(g));
+    out.push_back(from_wire(g));
   return out;
 }
 

@@ -1,7 +1,5 @@
 #include "messages/fast_codec.hpp"
 
-#include "messages/convert.hpp"
-
 #include <cstring>
 #include <limits>
 
@@ -14,10 +12,6 @@ uint64_t load_be(const uint8_t* p, size_t n) {
   for (size_t i = 0; i < n; ++i)
     v = (v << 8) | p[i];
   return v;
-}
-
-template <class T> bool fits(int64_t v) {
-  return v >= std::numeric_limits<T>::min() && v <= std::numeric_limits<T>::max();
 }
 
 } // namespace
@@ -163,55 +157,6 @@ bool read_envelope(std::string_view bytes, envelope_view& out) {
   }
   out.version = static_cast<uint16_t>(version);
   out.type = static_cast<msg_type>(type);
-  return true;
-}
-
-bool read_produce_request(std::string_view payload, storage::produce_request& out) {
-  cursor c(payload);
-  uint32_t n = 0, count = 0;
-  uint64_t version = 0;
-  std::string_view topic;
-  int64_t partition = 0;
-  if (!c.array(n) || n != 7 || !c.uint(version) || version < 1 || version > protocol_version ||
-      !c.str(topic) || !c.sint(partition) || !fits<int32_t>(partition) || !c.array(count)) {
-    return false;
-  }
-  out.topic.assign(topic);
-  out.partition = partition_id{static_cast<int32_t>(partition)};
-  out.records.resize(count);
-  for (auto& r : out.records) {
-    uint32_t fields = 0, nh = 0;
-    uint64_t rv = 0;
-    bool has_key = false;
-    std::string_view key, value;
-    if (!c.array(fields) || fields != 6 || !c.uint(rv) || rv > 0xffff || !c.boolean(has_key) ||
-        !c.str(key) || !c.str(value) || !c.sint(r.timestamp_ms) || !c.array(nh)) {
-      return false;
-    }
-    if (has_key)
-      r.key.emplace(key);
-    else
-      r.key.reset();
-    r.value.assign(value);
-    r.headers.clear();
-    for (uint32_t i = 0; i < nh; ++i) {
-      uint32_t two = 0;
-      std::string_view hk, hv;
-      if (!c.array(two) || two != 2 || !c.str(hk) || !c.str(hv)) return false;
-      r.headers.emplace_back(std::string(hk), std::string(hv));
-    }
-  }
-  int64_t acks = 0, producer_id = 0, base_sequence = 0;
-  if (!c.sint(acks) || !c.sint(producer_id) || !c.sint(base_sequence) ||
-      !fits<int32_t>(base_sequence) || !c.at_end()) {
-    return false;
-  }
-  if (!fits<int8_t>(acks)) return false;
-  auto level = acks_from_wire(static_cast<int8_t>(acks));
-  if (!level) return false; // the generic path says what is wrong with it
-  out.required_acks = *level;
-  out.producer_id = producer_id;
-  out.base_sequence = static_cast<int32_t>(base_sequence);
   return true;
 }
 

@@ -1,7 +1,8 @@
-// One-pass readers for the two messages that carry records in bulk: produce
-// requests (node side) and fetch responses (client side). They work on the bytes of the
-// whole envelope as received, without msgpack's object tree, its zone, or the copy of the
-// payload that decode_envelope + decode_payload make.
+// One-pass reading of the messages that carry records in bulk: the envelope, fetch
+// responses (client side), and the bounds-checked cursor that the node's produce-request
+// reader (actors/produce_frame.hpp, broker side: it fills the log's own request) is built
+// on. They work on the bytes of the whole envelope as received, without msgpack's object
+// tree, its zone, or the copy of the payload that decode_envelope + decode_payload make.
 //
 // They accept only the canonical shape that encode_envelope / encode_payload write (the
 // right array sizes and types). Anything else - a malformed message, an older or newer
@@ -19,7 +20,6 @@
 
 #include "common/status.hpp"
 #include "messages/wire.hpp"
-#include "storage/log.hpp"
 
 namespace pinpipe::messages::fast {
 
@@ -53,11 +53,6 @@ struct envelope_view {
 
 /// Reads an envelope of version 1..protocol_version with exactly six fields.
 bool read_envelope(std::string_view bytes, envelope_view& out);
-
-/// Reads a produce_request payload straight into the log's request (the record bytes are
-/// copied once, into `out`). False for anything the generic path must judge, including an
-/// invalid acks value.
-bool read_produce_request(std::string_view payload, storage::produce_request& out);
 
 /// One record of a fetch response, pointing into the received bytes.
 struct record_view {

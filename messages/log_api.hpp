@@ -497,4 +497,11 @@ template <class Resp> status status_of(const Resp& r) {
   return r.error == errc::ok ? status{} : status{r.error, r.message};
 }
 
+/// `r` with its error code and message taken from `st` (the reverse of status_of).
+template <class Resp> Resp with_status(Resp r, const status& st) {
+  r.error = st.code();
+  r.message = st.message();
+  return r;
+}
+
 } // namespace pinpipe::messages

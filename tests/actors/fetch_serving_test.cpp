@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "messages/codec.hpp"
-#include "messages/convert.hpp"
+#include "logclient/wire_convert.hpp"
 #include "tests/storage/test_util.hpp"
 
 namespace pinpipe::actors {
@@ -50,7 +50,7 @@ TEST(EncodeFetchFrom, DecodesToTheSameResponseAsTheCopyingPathAcrossBatchesAndSe
       auto copied = fetch_from(lg, req);
       ASSERT_TRUE(copied.ok());
       auto a = messages::decode_payload<messages::fetch_response>(*direct);
-      const messages::fetch_response b = messages::to_wire(*copied);
+      const messages::fetch_response b = logclient::to_wire(*copied);
       ASSERT_TRUE(a.ok()) << a.error().to_string();
       EXPECT_EQ(*a, b) << "from " << from << " max_bytes " << max_bytes;
       EXPECT_EQ(count, copied->records.size());

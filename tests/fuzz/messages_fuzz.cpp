@@ -2,15 +2,17 @@
 // The input is read (1) as a whole envelope, whose payload then goes to the decoder of its
 // type, and (2) as a bare payload of one message type (picked by the input's size). Properties, beyond "no crash":
 //  - a decoded message encodes and decodes back to itself (decode is a fixed point);
-//  - the one-pass readers (fast_codec.hpp) never disagree with the generic decoder: when
-//    fast::read_envelope accepts bytes, decode_envelope gives the same fields, and when
-//    fast::read_produce_request accepts a payload, the generic path gives the same request.
+//  - the one-pass readers (messages/fast_codec.hpp, actors/produce_frame.hpp) never disagree
+//    with the generic decoder: when fast::read_envelope accepts bytes, decode_envelope gives
+//    the same fields, and when actors::read_produce_request accepts a payload, the generic
+//    path gives the same request.
 #include <cstdint>
 #include <string_view>
 
 #include "messages/codec.hpp"
 #include "messages/control_api.hpp"
-#include "messages/convert.hpp"
+#include "actors/produce_frame.hpp"
+#include "logclient/wire_convert.hpp"
 #include "messages/fast_codec.hpp"
 #include "tests/fuzz/fuzz_util.hpp"
 
@@ -51,10 +53,10 @@ void one_payload(std::string_view b) {
 
 void produce_paths_agree(std::string_view payload) {
   storage::produce_request fast_req;
-  if (!fast::read_produce_request(payload, fast_req)) return;
+  if (!actors::read_produce_request(payload, fast_req)) return;
   auto generic = decode_payload<produce_request>(payload);
   fuzz_check(generic.ok(), "the generic decoder accepts what the fast reader accepts");
-  auto req = from_wire(*generic);
+  auto req = logclient::from_wire(*generic);
   fuzz_check(req.ok(), "a produce request the fast reader accepts has valid acks");
   fuzz_check(req->topic == fast_req.topic && req->partition == fast_req.partition &&
                  req->records == fast_req.records && req->required_acks == fast_req.required_acks &&

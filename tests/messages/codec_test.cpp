@@ -206,5 +206,16 @@ TEST(Codec, OpenEnvelopeTurnsErrorResponseIntoItsStatus) {
   EXPECT_EQ(wrong.error().code(), errc::invalid_request);
 }
 
+// The fast encoder used by the node's transport thread gives the generic path's bytes.
+TEST(Codec, EnvelopeAroundAnEncodedPayloadHasTheBytesOfMakeEnvelope) {
+  produce_response r;
+  r.base_offset = offset_t{5};
+  r.last_offset = offset_t{9};
+  const std::string payload = encode_payload(r);
+  auto generic = encode_envelope(make_envelope(r, 0xABCDEF0123ULL, "broker"));
+  EXPECT_EQ(encode_envelope(msg_type::produce_response, 0xABCDEF0123ULL, "broker", payload),
+            generic);
+}
+
 } // namespace
 } // namespace pinpipe::messages

@@ -1,13 +1,13 @@
 // The one-pass readers (messages/fast_codec.hpp) must agree with the generic decoder on
 // every canonical message, and must decline (return false, so the generic path judges)
-// anything else: truncations at every length, garbage, invalid acks, other message types.
+// anything else: truncations at every length, garbage, other message types. (The node's
+// produce-request reader built on the same cursor: tests/actors/produce_frame_test.cpp.)
 #include <gtest/gtest.h>
 
 #include <limits>
 #include <random>
 
 #include "messages/codec.hpp"
-#include "messages/convert.hpp"
 #include "messages/fast_codec.hpp"
 
 namespace pinpipe::messages {
@@ -54,35 +54,7 @@ TEST(FastCodec, EnvelopeReadInPlaceMatchesTheGenericDecoder) {
   EXPECT_EQ(v.payload, env->payload.data);
 }
 
-TEST(FastCodec, ProduceRequestReadsExactlyWhatTheGenericPathReads) {
-  for (int8_t acks : {int8_t{0}, int8_t{1}, int8_t{-1}}) {
-    auto p = sample_produce();
-    p.acks = acks;
-    const auto payload = encode_payload(p);
-    storage::produce_request fast_req;
-    ASSERT_TRUE(fast::read_produce_request(payload, fast_req)) << int(acks);
-    auto generic = from_wire(*decode_payload<produce_request>(payload));
-    ASSERT_TRUE(generic.ok());
-    EXPECT_EQ(fast_req.topic, generic->topic);
-    EXPECT_EQ(fast_req.partition, generic->partition);
-    EXPECT_EQ(fast_req.required_acks, generic->required_acks);
-    EXPECT_EQ(fast_req.producer_id, generic->producer_id);
-    EXPECT_EQ(fast_req.base_sequence, generic->base_sequence);
-    ASSERT_EQ(fast_req.records.size(), 3u);
-    EXPECT_EQ(fast_req.records, generic->records);
-  }
-}
-
-TEST(FastCodec, InvalidAcksAndOtherShapesAreLeftToTheGenericPath) {
-  auto p = sample_produce();
-  p.acks = 5; // the generic path answers "acks must be 0, 1 or -1"
-  storage::produce_request out;
-  EXPECT_FALSE(fast::read_produce_request(encode_payload(p), out));
-  EXPECT_FALSE(from_wire(*decode_payload<produce_request>(encode_payload(p))).ok());
-  // A fetch request is not a produce request.
-  fetch_request f;
-  f.topic = "t";
-  EXPECT_FALSE(fast::read_produce_request(encode_payload(f), out));
+TEST(FastCodec, OtherShapesAreLeftToTheGenericPath) {
   // An envelope with a newer version is the generic decoder's to refuse.
   envelope env = make_envelope(sample_produce(), 1);
   env.version = protocol_version + 1;
@@ -103,10 +75,6 @@ TEST(FastCodec, EveryTruncationAndRandomGarbageIsDeclinedWithoutReadingOutOfBoun
     const std::string cut = bytes.substr(0, n);
     EXPECT_FALSE(fast::read_envelope(cut, v)) << n;
   }
-  const auto payload = encode_payload(sample_produce());
-  storage::produce_request out;
-  for (size_t n = 0; n < payload.size(); ++n)
-    EXPECT_FALSE(fast::read_produce_request(payload.substr(0, n), out)) << n;
   std::mt19937 rng(7);
   fast::fetch_view fv;
   for (int i = 0; i < 2000; ++i) {
@@ -117,28 +85,25 @@ TEST(FastCodec, EveryTruncationAndRandomGarbageIsDeclinedWithoutReadingOutOfBoun
     if (fast::read_envelope(junk, v)) {
       EXPECT_TRUE(decode_envelope(junk).ok());
     }
-    if (fast::read_produce_request(junk, out)) {
-      EXPECT_TRUE(decode_payload<produce_request>(junk).ok());
-    }
     (void)fast::read_fetch_response(junk, fv);
   }
 }
 
 TEST(FastCodec, FetchResponseReadInPlaceMatchesTheGenericDecoder) {
-  storage::fetch_result fr;
+  fetch_response fr;
   fr.high_watermark = offset_t{1'000'000'000'000};
   fr.log_start = offset_t{17};
   for (int i = 0; i < 300; ++i) {
-    storage::stored_record s;
+    wire_stored_record s;
     s.offset = offset_t{17 + i};
-    s.rec.value = std::string(static_cast<size_t>(i), static_cast<char>('a' + i % 26));
-    if (i % 3 == 0) s.rec.key = "k" + std::to_string(i);
-    s.rec.timestamp_ms = 1'700'000'000'000 + i;
-    if (i % 7 == 0) s.rec.headers = {{"h", std::to_string(i)}, {"x", ""}};
+    s.record = rec(std::string(static_cast<size_t>(i), static_cast<char>('a' + i % 26)),
+                   i % 3 == 0 ? std::optional<std::string>("k" + std::to_string(i)) : std::nullopt,
+                   1'700'000'000'000 + i);
+    if (i % 7 == 0) s.record.headers = {{"h", std::to_string(i)}, {"x", ""}};
     fr.records.push_back(s);
   }
   const auto bytes =
-      encode_envelope(msg_type::fetch_response, 77, "broker", encode_payload(to_wire(fr)));
+      encode_envelope(msg_type::fetch_response, 77, "broker", encode_payload(fr));
   fast::fetch_view fv;
   ASSERT_TRUE(fast::read_fetch_response(bytes, fv));
   auto generic = open_envelope<fetch_response>(*decode_envelope(bytes));

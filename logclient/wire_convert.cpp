@@ -1,13 +1,13 @@
-#include "messages/convert.hpp"
+#include "logclient/wire_convert.hpp"
 
-#include <algorithm>
+#include <string>
 
-#include "messages/codec.hpp"
+namespace pinpipe::logclient {
 
-namespace pinpipe::messages {
+namespace m = pinpipe::messages;
 
-wire_record to_wire(const storage::record& r) {
-  wire_record w;
+m::wire_record to_wire(const storage::record& r) {
+  m::wire_record w;
   w.has_key = r.key.has_value();
   if (r.key) w.key = *r.key;
   w.value = r.value;
@@ -16,7 +16,7 @@ wire_record to_wire(const storage::record& r) {
   return w;
 }
 
-storage::record from_wire(const wire_record& w) {
+storage::record from_wire(const m::wire_record& w) {
   storage::record r;
   if (w.has_key) r.key = w.key;
   r.value = w.value;
@@ -25,15 +25,15 @@ storage::record from_wire(const wire_record& w) {
   return r;
 }
 
-wire_stored_record to_wire(const storage::stored_record& r) {
-  wire_stored_record w;
+m::wire_stored_record to_wire(const storage::stored_record& r) {
+  m::wire_stored_record w;
   w.offset = r.offset;
   w.record = to_wire(r.rec);
   return w;
 }
 
-wire_topic_config to_wire(const storage::topic_config& c) {
-  wire_topic_config w;
+m::wire_topic_config to_wire(const storage::topic_config& c) {
+  m::wire_topic_config w;
   w.partitions = c.partitions;
   w.is_stream = c.is_stream;
   w.retention_bytes = c.retention_bytes;
@@ -45,7 +45,7 @@ wire_topic_config to_wire(const storage::topic_config& c) {
   return w;
 }
 
-storage::topic_config from_wire(const wire_topic_config& w) {
+storage::topic_config from_wire(const m::wire_topic_config& w) {
   storage::topic_config c;
   c.partitions = w.partitions;
   c.is_stream = w.is_stream;
@@ -58,12 +58,12 @@ storage::topic_config from_wire(const wire_topic_config& w) {
   return c;
 }
 
-wire_topic_info to_wire(const storage::topic_info& t) {
-  wire_topic_info w;
+m::wire_topic_info to_wire(const storage::topic_info& t) {
+  m::wire_topic_info w;
   w.name = t.name;
   w.config = to_wire(t.config);
   for (const auto& p : t.partitions) {
-    wire_partition_info wp;
+    m::wire_partition_info wp;
     wp.id = p.id;
     wp.log_start = p.log_start;
     wp.high_watermark = p.high_watermark;
@@ -78,8 +78,8 @@ wire_topic_info to_wire(const storage::topic_info& t) {
   return w;
 }
 
-wire_group_offset to_wire(const storage::group_offset& g) {
-  wire_group_offset w;
+m::wire_group_offset to_wire(const storage::group_offset& g) {
+  m::wire_group_offset w;
   w.topic = g.topic;
   w.partition = g.partition;
   w.offset = g.offset;
@@ -87,7 +87,7 @@ wire_group_offset to_wire(const storage::group_offset& g) {
   return w;
 }
 
-storage::group_offset from_wire(const wire_group_offset& w) {
+storage::group_offset from_wire(const m::wire_group_offset& w) {
   storage::group_offset g;
   g.topic = w.topic;
   g.partition = w.partition;
@@ -110,7 +110,7 @@ result<storage::acks> acks_from_wire(int8_t a) {
   }
 }
 
-result<storage::produce_request> from_wire(produce_request&& w) {
+result<storage::produce_request> from_wire(m::produce_request&& w) {
   auto a = acks_from_wire(w.acks);
   if (!a) return a.error();
   storage::produce_request r;
@@ -131,8 +131,8 @@ result<storage::produce_request> from_wire(produce_request&& w) {
   return r;
 }
 
-fetch_response to_wire(const storage::fetch_result& r) {
-  fetch_response w;
+m::fetch_response to_wire(const storage::fetch_result& r) {
+  m::fetch_response w;
   w.records.reserve(r.records.size());
   for (const auto& rec : r.records)
     w.records.push_back(to_wire(rec));
@@ -141,7 +141,7 @@ fetch_response to_wire(const storage::fetch_result& r) {
   return w;
 }
 
-result<storage::produce_request> from_wire(const produce_request& w) {
+result<storage::produce_request> from_wire(const m::produce_request& w) {
   auto a = acks_from_wire(w.acks);
   if (!a) return a.error();
   storage::produce_request r;
@@ -156,8 +156,8 @@ result<storage::produce_request> from_wire(const produce_request& w) {
   return r;
 }
 
-produce_response to_wire(const storage::produce_result& pr) {
-  produce_response r;
+m::produce_response to_wire(const storage::produce_result& pr) {
+  m::produce_response r;
   r.error = pr.st.code();
   r.message = pr.st.message();
   r.base_offset = pr.base_offset;
@@ -166,4 +166,4 @@ produce_response to_wire(const storage::produce_result& pr) {
   return r;
 }
 
-} // namespace pinpipe::messages
+} // namespace pinpipe::logclient

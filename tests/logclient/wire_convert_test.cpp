@@ -1,16 +1,18 @@
-// The fast encoders used by the node's transport thread must give what the generic path
-// gives: encode_envelope(type, id, source, payload) has the bytes of
-// encode_envelope(make_envelope) (fetch serving is tested in tests/actors/fetch_serving_test);
-// and from_wire(produce_request&&) must give the same request as the copying overload.
-#include "messages/convert.hpp"
+// Wire structs <-> the log's value types (logclient/wire_convert.hpp): a fetch result
+// becomes the ok response with every record (an empty key is still a key), and
+// from_wire(produce_request&&) gives the same request as the copying overload, refusing a
+// bad acks value. (Fetch serving is tested in tests/actors/fetch_serving_test.)
+#include "logclient/wire_convert.hpp"
 
 #include <gtest/gtest.h>
 
-#include "messages/codec.hpp"
 #include "tests/storage/test_util.hpp"
 
-namespace pinpipe::messages {
+namespace pinpipe::logclient {
 namespace {
+
+using messages::produce_request;
+using messages::wire_record;
 
 storage::fetch_result sample_fetch() {
   storage::fetch_result r;
@@ -29,7 +31,7 @@ storage::fetch_result sample_fetch() {
   return r;
 }
 
-TEST(Convert, FetchResultBecomesTheOkResponseWithEveryRecord) {
+TEST(WireConvert, FetchResultBecomesTheOkResponseWithEveryRecord) {
   auto res = sample_fetch();
   auto w = to_wire(res);
   EXPECT_EQ(w.error, errc::ok);
@@ -42,17 +44,7 @@ TEST(Convert, FetchResultBecomesTheOkResponseWithEveryRecord) {
   EXPECT_FALSE(w.records[1].record.has_key);
 }
 
-TEST(Convert, EnvelopeAroundAnEncodedPayloadHasTheBytesOfMakeEnvelope) {
-  produce_response r;
-  r.base_offset = offset_t{5};
-  r.last_offset = offset_t{9};
-  const std::string payload = encode_payload(r);
-  auto generic = encode_envelope(make_envelope(r, 0xABCDEF0123ULL, "broker"));
-  EXPECT_EQ(encode_envelope(msg_type::produce_response, 0xABCDEF0123ULL, "broker", payload),
-            generic);
-}
-
-TEST(Convert, MovingProduceRequestGivesTheSameLogRequest) {
+TEST(WireConvert, MovingProduceRequestGivesTheSameLogRequest) {
   produce_request w;
   w.topic = "pins";
   w.partition = partition_id{3};
@@ -85,4 +77,4 @@ TEST(Convert, MovingProduceRequestGivesTheSameLogRequest) {
 }
 
 } // namespace
-} // namespace pinpipe::messages
+} // namespace pinpipe::logclient
