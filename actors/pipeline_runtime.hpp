@@ -50,12 +50,6 @@ struct emulate_options {
   bool batch = true, stream = true;
 };
 
-// The data directory's helpers live in pipeline/paths.hpp; these names keep the callers that
-// spell them actors::... compiling.
-using pinpipe::data_paths;
-using pinpipe::ensure_default_topics;
-using pinpipe::log_config_of;
-
 class pipeline_runtime {
 public:
   /// Spawns the graph into `sys` (which must outlive the runtime) over `log`.

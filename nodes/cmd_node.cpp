@@ -25,6 +25,7 @@
 #include "nodes/fault_switch.hpp"
 #include "actors/request_router.hpp"
 #include "nodes/settings_check.hpp"
+#include "pipeline/paths.hpp"
 #include "storage/file_log.hpp"
 #include "storage/log.hpp"
 #include "transport/curve.hpp"
@@ -40,7 +41,7 @@ struct node_flags {
 
 // Opens (and recovers) the durable log under <data_dir>/log.
 result<std::shared_ptr<storage::log_store>> open_log(const config::config& cfg) {
-  auto lc = actors::log_config_of(cfg, actors::data_paths::of(cfg.node.data_dir, cfg).log);
+  auto lc = log_config_of(cfg, data_paths::of(cfg.node.data_dir, cfg).log);
   std::error_code ec;
   std::filesystem::create_directories(lc.dir, ec);
   if (ec)
@@ -140,7 +141,7 @@ int run_node(const common_options& common, const node_flags& flags) {
   logclient::local_log_client client(*lg);
   std::thread default_topics;
   if (!cluster) {
-    if (auto st = actors::ensure_default_topics(client, *cfg); !st) {
+    if (auto st = ensure_default_topics(client, *cfg); !st) {
       lg->close();
       return fail(st);
     }
@@ -148,7 +149,7 @@ int run_node(const common_options& common, const node_flags& flags) {
     default_topics = std::thread([&client, &cfg, cl = cluster->log(), log] {
       for (int attempt = 0; attempt < 30; ++attempt) {
         if (!cl->wait_for_quorum(2000)) continue;
-        auto st = actors::ensure_default_topics(client, *cfg);
+        auto st = ensure_default_topics(client, *cfg);
         if (st) return;
         if (st.code() != errc::unavailable && st.code() != errc::timeout &&
             st.code() != errc::not_leader) {

@@ -18,7 +18,7 @@
 #include <tuple>
 
 
-#include "actors/pipeline_runtime.hpp"
+#include "actors/stats.hpp"
 #include "common/topic_names.hpp"
 #include "common/logging.hpp"
 #include "messages/control_api.hpp"
@@ -26,6 +26,7 @@
 #include "nodes/metrics.hpp"
 #include "pipeline/batch/scheduler.hpp"
 #include "pipeline/lake/lake_layout.hpp"
+#include "pipeline/paths.hpp"
 #include "pipeline/warehouse/inspect.hpp"
 
 namespace fs = std::filesystem;
@@ -201,7 +202,7 @@ int run_status(const common_options& common, const status_flags& f) {
     if (auto st = config::apply_override(*cfg, "node", "data_dir", f.data_dir); !st)
       return fail(st);
   logging::init("error");
-  const auto paths = actors::data_paths::of(cfg->node.data_dir, *cfg);
+  const auto paths = data_paths::of(cfg->node.data_dir, *cfg);
   const auto& uid = cfg->pipeline.user_id;
 
   status_snapshot s;
