@@ -5,9 +5,10 @@
 //
 // Modes (--mode, default all):
 //   throughput  acks=all, batches of --batch (256) records of 420 B, --window (1024)
-//               records in flight: first against ONE non-replicated node, then against the
-//               cluster's leader, in the same invocation; records/s, MB/s, the ratio
-//               R3 / single node; read-back of each with a count and order check.
+//               records in flight: against ONE non-replicated node and against the
+//               cluster's leader, alternately, --repeat (1) times each, in the same
+//               invocation; RESULT lines of each system's median run, the ratio of the
+//               medians R3 / single node; read-back of every run with a count and order check.
 //   latency     single-record acks=all requests, one at a time: p50/p99/p99.9/max, on the
 //               cluster's leader and on one node.
 //   failover    --kills (20) times: an idempotent acks=all producer has a batch in flight to
@@ -26,6 +27,8 @@
 // Exit status: 0 ok, 1 a read-back or consistency check failed, 2 setup, usage or server error.
 #include <malloc.h>
 
+#include <algorithm>
+
 #include "bench/bench_util.hpp"
 #include "bench/cluster_bench.hpp"
 #include "tests/node/node_process.hpp"
@@ -35,7 +38,7 @@ namespace {
 
 const char* usage =
     "usage: cluster_bench [--mode throughput|latency|failover|catchup|all] [--quick]\n"
-    "  [--records N] [--seconds S] [--batch N] [--window N]      (throughput)\n"
+    "  [--records N] [--seconds S] [--batch N] [--window N] [--repeat N]  (throughput)\n"
     "  [--latency-records N] [--latency-seconds S]                (latency)\n"
     "  [--kills N]                                                (failover)\n"
     "  [--catchup-mb MB]                                          (catch-up)\n"
@@ -63,10 +66,11 @@ result<run_options> parse(int argc, char** argv) {
       f.integer("--latency-records", static_cast<long long>(o.latency_records)));
   o.latency_seconds = f.dbl("--latency-seconds", o.latency_seconds);
   o.kills = static_cast<int>(f.integer("--kills", o.kills));
+  o.repeat = static_cast<int>(f.integer("--repeat", o.repeat));
   o.catchup_mb = f.dbl("--catchup-mb", o.catchup_mb);
   o.readback_seconds = f.dbl("--readback-seconds", o.readback_seconds);
   auto unknown = f.unknown({"--quick", "--mode", "--records", "--seconds", "--batch", "--window",
-                            "--latency-records", "--latency-seconds", "--kills", "--catchup-mb",
+                            "--latency-records", "--latency-seconds", "--kills", "--repeat", "--catchup-mb",
                             "--readback-seconds"});
   if (!unknown.empty()) return status{errc::invalid_argument, "unknown or bad flag: " + unknown[0]};
   const std::string modes = " throughput latency failover catchup all ";
@@ -79,6 +83,7 @@ result<run_options> parse(int argc, char** argv) {
   if (o.latency_records < 1 || o.latency_seconds <= 0 || o.latency_seconds > 3600)
     return status{errc::invalid_argument, "--latency-records >= 1 and 0 < --latency-seconds <= 3600"};
   if (o.kills < 1 || o.kills > 1000) return status{errc::invalid_argument, "--kills: want 1..1000"};
+  if (o.repeat < 1 || o.repeat > 20) return status{errc::invalid_argument, "--repeat: want 1..20"};
   if (o.catchup_mb <= 0 || o.catchup_mb > 10000)
     return status{errc::invalid_argument, "--catchup-mb: want 0 < MB <= 10000"};
   if (o.readback_seconds <= 0) return status{errc::invalid_argument, "--readback-seconds: want > 0"};
@@ -95,10 +100,9 @@ run_result base_result(const std::string& system, bench_mode mode) {
   return r;
 }
 
-/// Throughput of one endpoint: produce, read back, print the RESULT line. Returns records/s
-/// (negative on a failed check).
-result<double> throughput_at(transport::client& c, const std::string& system,
-                             const std::string& topic, const run_options& o) {
+/// Throughput of one endpoint: produce, then read back and check. Prints nothing.
+result<run_result> throughput_at(transport::client& c, const std::string& system,
+                                 const std::string& topic, const run_options& o) {
   record_generator gen(42);
   auto run = produce_window(c, topic, o.records, o.seconds, o.batch, o.window, gen);
   if (!run) return status{run.error().code(), system + " produce: " + run.error().message()};
@@ -111,14 +115,19 @@ result<double> throughput_at(transport::client& c, const std::string& system,
   res.readback_records = rb->records;
   res.readback_secs = rb->secs;
   res.check_ok = rb->check.ok();
-  std::printf("%s\n", format_result_line(res).c_str());
-  std::fflush(stdout);
-  if (!res.check_ok) {
+  if (!res.check_ok)
     std::fprintf(stderr, "cluster_bench: %s read-back: %s\n", system.c_str(),
                  rb->check.to_string().c_str());
-    return -1.0;
-  }
-  return run->acked / std::max(run->secs, 1e-9);
+  return res;
+}
+
+double rps_of(const run_result& r) { return r.records / std::max(r.secs, 1e-9); }
+
+/// The run with the median records/s (the lower middle one for an even count).
+run_result median_run(std::vector<run_result> runs) {
+  std::sort(runs.begin(), runs.end(),
+            [](const run_result& a, const run_result& b) { return rps_of(a) < rps_of(b); });
+  return runs[(runs.size() - 1) / 2];
 }
 
 /// Single-record acks=all latency at one endpoint; prints the RESULT line.
@@ -171,35 +180,53 @@ struct single_node {
 };
 
 int throughput_run(const run_options& o) {
-  std::fprintf(stderr, "throughput: one node, then 3 nodes (R3), acks=all, batches of %d, "
-                       "window %d records, at most %llu records / %.0f s each\n",
-               o.batch, o.window, static_cast<unsigned long long>(o.records), o.seconds);
-  double single_rps = 0;
-  {
-    single_node one;
-    if (auto st = one.start(); !st) return fail("single node: " + st.to_string());
-    if (auto st = create_topic(*one.client, "tp"); !st) return fail(st.to_string());
-    auto r = throughput_at(*one.client, "pinpipe-1node", "tp", o);
-    if (!r) return fail(r.error().to_string());
-    if (*r < 0) return 1;
-    single_rps = *r;
-    one.node->stop();
-  }
-  bench_cluster bc("tp");
+  std::fprintf(stderr, "throughput: one node and 3 nodes (R3) alternately, %d time(s) each, "
+                       "acks=all, batches of %d, window %d records, at most %llu records / "
+                       "%.0f s per run\n",
+               o.repeat, o.batch, o.window, static_cast<unsigned long long>(o.records), o.seconds);
+  // Both stay up for the whole mode (the idle one costs little: heartbeats every 50 ms), so
+  // the runs can alternate and a slow minute of the shared disk hits both systems.
+  single_node one;
+  if (auto st = one.start(); !st) return fail("single node: " + st.to_string());
+  bench_cluster bc("tp-1");
   if (auto st = bc.start(); !st) return fail("cluster: " + st.to_string());
-  std::fprintf(stderr, "cluster leader of tp/0: node %d\n", bc.leader());
-  auto r = throughput_at(bc.client(bc.leader()), "pinpipe-r3", "tp", o);
-  if (!r) return fail(r.error().to_string());
-  if (*r < 0) return 1;
-  const double ratio = single_rps > 0 ? *r / single_rps : 0;
-  std::printf("replicated acks=all: %.0f records/s = %.1f MB/s, %.2fx the single node's %.0f "
-              "records/s (target >= 0.40x)\n",
-              *r, *r * record_bytes / 1e6, ratio, single_rps);
+  std::vector<run_result> singles, r3s;
+  std::string ratios;
+  for (int rep = 1; rep <= o.repeat; ++rep) {
+    const std::string topic = "tp-" + std::to_string(rep);
+    if (auto st = create_topic(*one.client, topic); !st) return fail(st.to_string());
+    auto s1 = throughput_at(*one.client, "pinpipe-1node", topic, o);
+    if (!s1) return fail(s1.error().to_string());
+    if (rep > 1)
+      if (auto st = bc.use_topic(topic); !st) return fail("cluster: " + st.to_string());
+    auto s3 = throughput_at(bc.client(bc.leader()), "pinpipe-r3", topic, o);
+    if (!s3) return fail(s3.error().to_string());
+    if (!s1->check_ok || !s3->check_ok) {
+      std::printf("%s\n%s\n", format_result_line(*s1).c_str(), format_result_line(*s3).c_str());
+      return 1;
+    }
+    const double ratio = rps_of(*s3) / std::max(rps_of(*s1), 1e-9);
+    ratios += (ratios.empty() ? "" : ",") + num(ratio, "%.3f");
+    std::fprintf(stderr, "  run %d: one node %.0f records/s, R3 (leader node %d) %.0f records/s: "
+                         "%.2fx\n", rep, rps_of(*s1), bc.leader(), rps_of(*s3), ratio);
+    singles.push_back(*s1);
+    r3s.push_back(*s3);
+  }
+  const run_result m1 = median_run(singles);
+  const run_result m3 = median_run(r3s);
+  std::printf("%s\n%s\n", format_result_line(m1).c_str(), format_result_line(m3).c_str());
+  const double single_rps = rps_of(m1), r3_rps = rps_of(m3);
+  const double ratio = r3_rps / std::max(single_rps, 1e-9);
+  std::printf("replicated acks=all (median of %d): %.0f records/s = %.1f MB/s, %.2fx the single "
+              "node's %.0f records/s (target >= 0.40x); per run: %s\n",
+              o.repeat, r3_rps, r3_rps * record_bytes / 1e6, ratio, single_rps, ratios.c_str());
   print_figure("cluster_bench", "throughput-ratio",
-               {{"r3_rps", num(*r, "%.0f")},
-                {"r3_mbps", num(*r * record_bytes / 1e6)},
+               {{"runs", std::to_string(o.repeat)},
+                {"r3_rps", num(r3_rps, "%.0f")},
+                {"r3_mbps", num(r3_rps * record_bytes / 1e6)},
                 {"single_rps", num(single_rps, "%.0f")},
-                {"ratio", num(ratio, "%.3f")}});
+                {"ratio", num(ratio, "%.3f")},
+                {"ratios", ratios}});
   return 0;
 }
 

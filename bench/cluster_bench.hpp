@@ -26,6 +26,7 @@ struct run_options {
   int window = 1024;            ///< records in flight (throughput, catch-up)
   uint64_t latency_records = 20'000;
   double latency_seconds = 10;
+  int repeat = 1;               ///< throughput: single node and R3 runs, alternating
   int kills = 20;               ///< failover: leader kills
   double catchup_mb = 100;      ///< catch-up: MB of record payload written while a follower is down
   double readback_seconds = 120;
@@ -47,6 +48,14 @@ public:
     for (int i = 1; i <= 3; ++i)
       if (auto st = reconnect(i); !st) return st;
     if (auto st = create_topic(client(1), topic_); !st) return st;
+    return settle();
+  }
+
+  /// Switches to another topic: creates it (1 partition, 3 replicas) and waits for its
+  /// leader to settle.
+  status use_topic(const std::string& topic) {
+    topic_ = topic;
+    if (auto st = create_topic(client(leader_ > 0 ? leader_ : 1), topic_); !st) return st;
     return settle();
   }
 

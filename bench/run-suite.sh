@@ -25,7 +25,8 @@
 #      route ports, --cluster_name, --routes to the other two, -js -sd <tmp>/nats-rN) with a
 #      stream of 3 replicas, file storage: nats_bench --replicas 3 --window 1024 (the
 #      throughput and latency runs); then bench/cluster_bench, which starts its own 3-node
-#      pinpipe cluster and one single node (throughput and latency: RESULT lines; failover
+#      pinpipe cluster and one single node (throughput: 3 alternating runs of each, the
+#      medians' RESULT lines; latency: RESULT lines; failover
 #      and catch-up: FIGURE lines). All these rows have tier=replicated; the three NATS
 #      servers are stopped by PID;
 #   7. prints a markdown table of all RESULT lines, the ratios pinpipe/peer per tier (and
@@ -324,7 +325,8 @@ run_cluster_bench() { # MODE
   if [ "$QUICK" = 1 ]; then
     sizes=(--quick)
   else
-    sizes=(--seconds "$TP_SECONDS" --records "$TP_RECORDS" --latency-seconds "$LAT_SECONDS"
+    # Throughput alternates one node and R3 three times; the medians are compared.
+    sizes=(--repeat 3 --seconds "$TP_SECONDS" --records "$TP_RECORDS" --latency-seconds "$LAT_SECONDS"
       --latency-records "$LAT_RECORDS" --readback-seconds "$READBACK_SECONDS")
   fi
   echo "cluster_bench $1" >&2
