@@ -92,7 +92,7 @@ public:
   }
   status wait_for_quorum(int timeout_ms) override {
     const auto deadline = clock_type::now() + std::chrono::milliseconds(timeout_ms);
-    while (clock_type::now() < deadline) {
+    while (clock_type::now() < deadline && !closing_.load()) {
       if (host_->leader_of(metadata_group).first.value != 0) return {};
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
@@ -338,6 +338,7 @@ public:
   void enforce_retention() override {} // not yet for replicated partitions (docs/cluster.md)
 
   void close() override {
+    closing_.store(true);
     std::call_once(closed_, [this] {
       if (host_) host_->stop();
       fwd_.stop();
@@ -367,11 +368,21 @@ private:
     if (fwd_.stopping()) return fail(*job, status{errc::unavailable, "the node is shutting down"});
     const std::string what = job->req.topic + "/" + std::to_string(job->req.partition.value);
     auto [leader, term] = host_->leader_of(job->group);
-    if (!host_->view(job->group)) { // no replica here: ask metadata who leads
+    if (!host_->view(job->group)) { // no replica here: metadata's leader, else a replica
       auto t = meta_.topic(job->req.topic);
       if (!t) return fail(*job, storage::unknown_topic_error(job->req.topic));
-      leader = node_id{t->partitions[static_cast<size_t>(job->req.partition.value)].leader};
-      if (leader.value < 0) leader = node_id{0};
+      const auto& pm = t->partitions[static_cast<size_t>(job->req.partition.value)];
+      leader = node_id{std::max(0, pm.leader)};
+      if ((leader.value == 0 || !peer_up(leader)) && !pm.replicas.empty()) {
+        // A replica knows its leader and forwards there (one more hop).
+        for (size_t k = 0; k < pm.replicas.size(); ++k) {
+          const node_id r{pm.replicas[(static_cast<size_t>(job->attempt) + k) % pm.replicas.size()]};
+          if (peer_up(r)) {
+            leader = r;
+            break;
+          }
+        }
+      }
     }
     if (leader.value == 0 || (leader != o_.ms.self && !peer_up(leader))) {
       retry_or_fail(job, no_leader_error(what));
@@ -403,7 +414,11 @@ private:
       auto r = logclient::produce_sync(*c, job->req);
       const errc code = r.st.code();
       if (r.st.ok()) return job->cb(r);
-      if (code == errc::not_leader || (code == errc::unavailable && r.st.message().find("no leader") != std::string::npos)) {
+      // not_leader / no leader: nothing was appended. unavailable from the connection (a
+      // refused or dropped one): nothing was delivered. Only an "outcome unknown" answer
+      // may not be resent without a producer id.
+      if (code == errc::not_leader ||
+          (code == errc::unavailable && r.st.message().find("unknown") == std::string::npos)) {
         self->retry_or_fail(job, r.st);
         return;
       }
@@ -445,13 +460,19 @@ private:
   status run_meta(const meta_command& c,
                   const std::function<status(logclient::remote_log_client&)>& remote) {
     const auto deadline = clock_type::now() + std::chrono::milliseconds(o_.request_timeout_ms);
+    // Without a metadata leader give up sooner, so the CLI (3 s by default) gets this
+    // node's answer rather than its own timeout.
+    const auto leaderless_deadline = clock_type::now() + std::chrono::milliseconds(2500);
     const std::string payload = encode(c);
     status last = no_leader_error("the metadata group");
-    for (int attempt = 0; clock_type::now() < deadline; ++attempt) {
+    for (int attempt = 0; clock_type::now() < deadline && !closing_.load(); ++attempt) {
       if (attempt > 0)
         std::this_thread::sleep_for(std::chrono::milliseconds(std::min(25 << std::min(attempt, 4), 400)));
       const node_id leader = host_->leader_of(metadata_group).first;
-      if (leader.value == 0) continue;
+      if (leader.value == 0 || (leader != o_.ms.self && !peer_up(leader))) {
+        if (clock_type::now() >= leaderless_deadline) break;
+        continue;
+      }
       if (leader != o_.ms.self) {
         auto* r = fwd_.client(leader);
         if (!r) continue;
@@ -498,7 +519,7 @@ private:
 
   void wait_until(const std::function<bool()>& done) const {
     const auto deadline = clock_type::now() + std::chrono::milliseconds(o_.request_timeout_ms);
-    while (!done() && clock_type::now() < deadline)
+    while (!closing_.load() && !done() && clock_type::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
 
@@ -663,6 +684,7 @@ private:
   std::mutex pref_mu_;
   std::set<group_id> preferred_done_;
   std::once_flag closed_;
+  std::atomic<bool> closing_{false};
 };
 
 } // namespace

@@ -37,7 +37,7 @@ struct cluster_options {
   std::string curve_public_key;      ///< this node's pair (to reach the others with CURVE)
   std::string curve_secret_key;
   int request_timeout_ms = 10000;    ///< bound on retries while there is no leader
-  int forward_timeout_ms = 3000;     ///< one forwarded request to another node
+  int forward_timeout_ms = 1500;     ///< one forwarded request to another node
 };
 
 class cluster_log : public storage::log_store {

@@ -409,6 +409,16 @@ void replica_host::process_readies() {
             fail_group(g, st);
             break;
           }
+          // A leader's appends may leave while its own write is being synced (Raft thesis
+          // 10.2.1): it counts only its own persisted offset towards a commit, and nothing
+          // in them depends on an unsynced term or vote. Any other message waits.
+          if (!rd.persist->hard && g.node->state() == raft::role::leader &&
+              std::all_of(rd.messages.begin(), rd.messages.end(), [](const raft::message& m) {
+                return m.type == raft::msg_type::append || m.type == raft::msg_type::heartbeat;
+              })) {
+            for (auto& m : rd.messages) send_(m.to, g.info.id, std::move(m));
+            rd.messages.clear();
+          }
         }
         round.push_back({&g, std::move(rd)});
       }

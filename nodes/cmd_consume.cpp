@@ -23,6 +23,7 @@ struct consume_flags {
   std::string group;
   int64_t count = -1;
   int64_t timeout_ms = -1;
+  bool print_offsets = false;
 };
 
 result<offset_t> start_offset(transport::client& c, const consume_flags& f) {
@@ -70,6 +71,7 @@ int run_consume(const common_options& common, const consume_flags& f) {
     if (auto st = m::status_of(*resp); !st) return fail(st);
     if (resp->records.empty()) continue;
     for (const auto& r : resp->records) {
+      if (f.print_offsets) std::cout << r.offset << '\t';
       std::cout << r.record.value << "\n";
       next = r.offset + 1;
       if (f.count >= 0 && ++printed >= f.count) break;
@@ -105,6 +107,7 @@ command make_consume_command(const std::shared_ptr<common_options>& common) {
       {"--group,-g", "consumer group: resume from and commit its offset", &f->group},
       {"--count,-n", "stop after this many records", &f->count},
       {"--timeout-ms", "stop after this long without a new record", &f->timeout_ms},
+      {"--print-offsets", "print OFFSET<TAB>VALUE instead of the value alone", &f->print_offsets},
   };
   c.run = [common, f] { return run_consume(*common, *f); };
   return c;

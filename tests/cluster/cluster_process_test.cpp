@@ -136,7 +136,9 @@ TEST(ClusterProcess, AcksAllSurvivesTwentyLeaderKillsWithoutLossOrDuplicates) {
     ++kills;
   }
   EXPECT_EQ(kills, 20);
-  if (down) ASSERT_TRUE(c.start(down).ok());
+  if (down) {
+    ASSERT_TRUE(c.start(down).ok());
+  }
   // After healing every replica holds the acknowledged records exactly once, same order.
   std::vector<std::vector<std::string>> replicas(3);
   const auto t0 = std::chrono::steady_clock::now();
