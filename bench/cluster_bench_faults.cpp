@@ -78,6 +78,11 @@ result<one_failover> kill_and_follow(bench_cluster& bc, const msg::produce_reque
     if (last.ok()) {
       f.ack_ms = ms_since(t0);
       f.new_leader = named;
+      // The node that acknowledged must lead now (not have forwarded to someone else).
+      auto v = describe(bc.client(named), bc.topic(), 1000);
+      if (!v || v->leader != named)
+        return status{errc::internal, "node " + std::to_string(named) +
+                                          " acknowledged but does not report itself leader"};
       return f;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
