@@ -3,6 +3,8 @@
 #include <chrono>
 #include <filesystem>
 
+#include <caf/blocking_actor.hpp>
+
 #include "actors/batch_job_runner.hpp"
 #include "actors/cleaner_actor.hpp"
 #include "actors/connector_actor.hpp"
@@ -17,6 +19,7 @@
 #include "logclient/local_log_client.hpp"
 #include "pipeline/emulator/http_sender.hpp"
 #include "pipeline/emulator/log_sender.hpp"
+#include "pipeline/warehouse/inspect.hpp"
 #include "pipeline/warehouse/warehouse.hpp"
 
 namespace fs = std::filesystem;
@@ -31,6 +34,7 @@ struct pipeline_runtime::impl {
   caf::actor_system* sys;
   std::vector<caf::actor> stat_actors; // everything that answers stats_atom
   caf::actor connector, scheduler, gateway;
+  batch::scheduler_options schedule; // the scheduler's, when it runs
   std::vector<caf::actor> emulators;
   cleaner_actor cleaner;
   sink_actor sink;
@@ -139,6 +143,7 @@ status pipeline_runtime::impl::start() {
     if (!start) return start.error();
     s.schedule.start_date = *start;
     s.automatic = opt.scheduler_automatic;
+    schedule = s.schedule;
     batch_job_options job;
     job.lake_dir = paths.lake;
     job.results_dir = paths.results;
@@ -312,6 +317,59 @@ result<std::vector<batch::run_record>> pipeline_runtime::runs() {
                  out = from_caf_error(err);
                });
   return out;
+}
+
+namespace {
+
+/// Runs `work` on a blocking actor (a thread of its own that the actor system waits for).
+void run_on_own_thread(caf::actor_system& sys, std::function<void()> work) {
+  sys.spawn([work = std::move(work)](caf::blocking_actor*) { work(); });
+}
+
+} // namespace
+
+void pipeline_runtime::runs_async(
+    std::function<void(result<std::vector<batch::run_record>>)> done) {
+  if (!impl_->scheduler) {
+    done(status{errc::unavailable, "this node does not run the scheduler role"});
+    return;
+  }
+  run_on_own_thread(*impl_->sys, [path = impl_->paths.warehouse, dag = impl_->schedule.dag_id,
+                                  done = std::move(done)] {
+    done(batch::read_run_history(path, dag));
+  });
+}
+
+void pipeline_runtime::queue_run_async(std::function<void(result<batch::planned_run>)> done) {
+  if (!impl_->scheduler) {
+    done(status{errc::unavailable, "this node does not run the scheduler role"});
+    return;
+  }
+  // A connection of its own: the scheduler actor's is busy while a run runs, and its next
+  // tick picks the queued run up from the file.
+  run_on_own_thread(*impl_->sys, [path = impl_->paths.warehouse, opt = impl_->schedule,
+                                  done = std::move(done)] {
+    auto sched = batch::scheduler::open(path, opt, batch::system_sched_clock());
+    if (!sched) return done(sched.error());
+    done((*sched)->trigger_manual());
+  });
+}
+
+void pipeline_runtime::warehouse_async(std::function<void(result<warehouse_view>)> done) {
+  run_on_own_thread(*impl_->sys, [path = impl_->paths.warehouse,
+                                  uid = impl_->opt.cfg.pipeline.user_id, done = std::move(done)] {
+    warehouse_view v;
+    std::error_code ec;
+    v.exists = fs::exists(path, ec);
+    if (!v.exists) return done(v);
+    auto counts = warehouse::table_counts(path, warehouse::reported_tables(uid));
+    if (!counts) return done(counts.error());
+    v.tables = std::move(*counts);
+    auto pos = warehouse::stream_positions(path);
+    if (!pos) return done(pos.error());
+    v.positions = std::move(*pos);
+    done(std::move(v));
+  });
 }
 
 int pipeline_runtime::gateway_port() const {

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -50,6 +51,13 @@ struct emulate_options {
   bool batch = true, stream = true;
 };
 
+/// What the node's warehouse holds for `pinpipe status` (warehouse_counts_request).
+struct warehouse_view {
+  bool exists = false; ///< false: no warehouse file yet
+  std::vector<std::pair<std::string, int64_t>> tables; ///< warehouse::reported_tables, -1 = missing
+  std::map<std::pair<std::string, int32_t>, int64_t> positions; ///< (stream, shard) -> next
+};
+
 class pipeline_runtime {
 public:
   /// Spawns the graph into `sys` (which must outlive the runtime) over `log`.
@@ -73,6 +81,19 @@ public:
   /// Runs the batch job now (a manual run of the DAG) and waits for it.
   result<run_outcome> trigger_batch_run();
   result<std::vector<batch::run_record>> runs();
+
+  // Node control (nodes/control_requests.cpp): each answers on a thread of its own (a
+  // blocking actor, which the actor system waits for at shutdown), so neither the node's
+  // transport thread nor the scheduler actor (busy while a run runs) waits for the
+  // warehouse file. `done` runs on that thread.
+  /// The DAG's run history (batch_runs), as `pinpipe batch runs` lists it. Unavailable
+  /// without the scheduler role.
+  void runs_async(std::function<void(result<std::vector<batch::run_record>>)> done);
+  /// Queues a manual run (state queued) for this node's scheduler, which starts it within a
+  /// second. Unavailable without the scheduler role.
+  void queue_run_async(std::function<void(result<batch::planned_run>)> done);
+  /// Table counts and the stream sinks' positions of this node's warehouse, read-only.
+  void warehouse_async(std::function<void(result<warehouse_view>)> done);
   int gateway_port() const;
   const data_paths& paths() const;
   /// Ends every actor of the graph (not the rest of the actor system). Idempotent.

@@ -86,8 +86,9 @@ struct fast_path {
       return;
     }
     reqs.push_back(std::move(*converted));
-    cbs.push_back(
-        [rsp = std::move(rsp)](storage::produce_result pr) { reply_with(rsp, logclient::to_wire(pr)); });
+    cbs.push_back([rsp = std::move(rsp)](storage::produce_result pr) {
+      reply_with(rsp, logclient::to_wire(pr));
+    });
   }
 
   /// The common case in one pass: the produce request read straight from the received

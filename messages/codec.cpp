@@ -54,6 +54,18 @@ const char* to_string(msg_type t) {
     return "node_stats_request";
   case msg_type::node_stats_response:
     return "node_stats_response";
+  case msg_type::batch_runs_request:
+    return "batch_runs_request";
+  case msg_type::batch_runs_response:
+    return "batch_runs_response";
+  case msg_type::batch_trigger_request:
+    return "batch_trigger_request";
+  case msg_type::batch_trigger_response:
+    return "batch_trigger_response";
+  case msg_type::warehouse_counts_request:
+    return "warehouse_counts_request";
+  case msg_type::warehouse_counts_response:
+    return "warehouse_counts_response";
   case msg_type::raft_message:
     return "raft_message";
   case msg_type::heartbeat_batch:

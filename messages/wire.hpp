@@ -57,6 +57,12 @@ enum class msg_type : uint16_t {
   flush_lake_response = 41,
   node_stats_request = 42, ///< node control: the node's counters (messages/control_api.hpp)
   node_stats_response = 43,
+  batch_runs_request = 44, ///< node control: the batch runs (messages/warehouse_api.hpp)
+  batch_runs_response = 45,
+  batch_trigger_request = 46, ///< node control: queue a manual batch run
+  batch_trigger_response = 47,
+  warehouse_counts_request = 48, ///< node control: warehouse table counts, sink positions
+  warehouse_counts_response = 49,
   raft_message = 50,    ///< node to node: messages/raft_wire.hpp peer_message
   heartbeat_batch = 51, ///< node to node: messages/raft_wire.hpp heartbeat_batch
   cluster_admin_request = 60, ///< cluster administration (messages/cluster_api.hpp)

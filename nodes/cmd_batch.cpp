@@ -6,6 +6,9 @@
 //   runs     lists batch_runs as an aligned table.
 //   trigger  only queues a manual run; a running node with the scheduler role picks it up
 //            within a second (its scheduler runs the oldest queued manual run first).
+// runs and trigger ask the running node first (batch_runs / batch_trigger,
+// nodes/node_queries.hpp), which answers from its own warehouse; only when no node answers
+// for this data directory do they open the warehouse file, through batch::scheduler.
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -19,9 +22,11 @@
 #include <unistd.h>
 
 #include "common/logging.hpp"
+#include "common/topic_names.hpp"
 #include "messages/control_api.hpp"
 #include "nodes/command.hpp"
 #include "nodes/metrics.hpp"
+#include "nodes/node_queries.hpp"
 #include "pipeline/batch/batch_job.hpp"
 #include "pipeline/batch/queries.hpp"
 #include "pipeline/batch/scheduler.hpp"
@@ -58,7 +63,7 @@ result<batch_context> context_of(const common_options& common, const batch_flags
 result<std::unique_ptr<batch::scheduler>> open_scheduler(const batch_context& ctx,
                                                          int32_t retries) {
   batch::scheduler_options o;
-  o.dag_id = ctx.cfg.pipeline.user_id + "_dag";
+  o.dag_id = names::dag_id(ctx.cfg.pipeline.user_id);
   o.schedule = ctx.cfg.scheduler.schedule;
   o.retries = retries >= 0 ? retries : ctx.cfg.scheduler.retries;
   o.retry_delay_s = ctx.cfg.scheduler.retry_delay_s;
@@ -104,13 +109,6 @@ int64_t csv_data_lines(const std::string& path) {
   return lines > 0 ? lines - 1 : 0;
 }
 
-/// Same directory? (Both may be relative to the same working directory, or not exist.)
-bool same_dir(const std::string& a, const std::string& b) {
-  std::error_code ec1, ec2;
-  auto ca = fs::weakly_canonical(a, ec1), cb = fs::weakly_canonical(b, ec2);
-  return ec1 || ec2 ? a == b : ca == cb;
-}
-
 /// Step 1 of a run: a running node's connector closes its lake objects up to now, so the
 /// run includes every record the batch topics hold at this point. No node answering is
 /// not an error (the lake is read as it is), but it is said.
@@ -142,7 +140,7 @@ void close_lake_objects(const common_options& common, const batch_context& ctx) 
               << resp->message << "); reading the lake as it is" << std::endl;
     return;
   }
-  if (!same_dir(resp->lake_dir, ctx.paths.lake)) {
+  if (!same_path(resp->lake_dir, ctx.paths.lake)) {
     std::cout << "warning: the node at " << (*c)->endpoint() << " writes the lake "
               << resp->lake_dir << ", but this run reads " << ctx.paths.lake
               << " (pass the node's config with -c, or --data-dir)" << std::endl;
@@ -233,9 +231,29 @@ int run_batch_now(const common_options& common, const batch_flags& f) {
   return 0;
 }
 
+/// Says why a node that answered did not answer for this data directory (with no node at
+/// all, the file is simply the place to look).
+template <class T> void say_why_not(const node_answer<T>& a) {
+  if (a.answered) std::cout << "note: " << a.why_not << "; using the warehouse file" << std::endl;
+}
+
 int list_runs(const common_options& common, const batch_flags& f) {
   auto ctx = context_of(common, f);
   if (!ctx) return fail(ctx.error());
+  auto asked = ask_node_about(common, messages::batch_runs_request{}, ctx->paths.warehouse,
+                              request_timeout_ms);
+  if (asked.value) {
+    if (asked.value->runs.empty()) {
+      std::cout << "no batch runs yet (`pinpipe batch run` runs one now, `pinpipe batch trigger` "
+                   "queues one for the node at "
+                << asked.endpoint << ")" << std::endl;
+      return 0;
+    }
+    print_table(std::cout, runs_table(runs_of(*asked.value)));
+    std::cout << "(from the node at " << asked.endpoint << ")" << std::endl;
+    return 0;
+  }
+  say_why_not(asked);
   std::error_code ec;
   if (!fs::exists(ctx->paths.warehouse, ec)) {
     std::cout << "no batch runs yet (" << ctx->paths.warehouse
@@ -257,6 +275,17 @@ int list_runs(const common_options& common, const batch_flags& f) {
 int trigger_run(const common_options& common, const batch_flags& f) {
   auto ctx = context_of(common, f);
   if (!ctx) return fail(ctx.error());
+  auto asked = ask_node_about(common, messages::batch_trigger_request{}, ctx->paths.warehouse,
+                              request_timeout_ms);
+  if (asked.value) {
+    std::cout << "queued manual run " << asked.value->run_id << " of "
+              << names::dag_id(ctx->cfg.pipeline.user_id) << " on the node at " << asked.endpoint
+              << "; its scheduler starts it within a second (follow it with `pinpipe batch "
+                 "runs`)"
+              << std::endl;
+    return 0;
+  }
+  say_why_not(asked);
   std::error_code ec;
   fs::create_directories(ctx->paths.root, ec);
   if (ec)

@@ -1,12 +1,14 @@
 // `pinpipe status [--broker E] [--data-dir D] [--prometheus]`: one view of the pipeline.
 // From the node (ZeroMQ: list_topics, fetch of "__consumer_offsets" to find the groups,
 // fetch_offsets per group): every partition's log start and high watermark, and each consumer
-// group's committed offsets and lag. From local files: the connector's position per batch
-// partition (the offset after the last complete lake object) and the sink's per stream shard
-// (warehouse table stream_positions), with their lag; lake objects and records; warehouse
-// table counts; the last batch runs. When the node does not answer, says so and prints the
-// local parts. --prometheus prints the same as Prometheus text (nodes/metrics.hpp).
-// Reads only: opens the warehouse read-only and never creates a file.
+// group's committed offsets and lag; its counters (node_stats); and, when it answers from
+// the warehouse this command would read, the warehouse table counts, the sink's position per
+// stream shard and the batch runs (warehouse_counts / batch_runs, nodes/node_queries.hpp).
+// From local files: the connector's position per batch partition (the offset after the last
+// complete lake object), lake objects and records, and what the node did not answer from the
+// warehouse (read-only, through pipeline/warehouse/inspect.hpp). When the node does not
+// answer, says so and prints the local parts. --prometheus prints the same as Prometheus text
+// (nodes/metrics.hpp). Reads only: never creates or changes a file.
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -24,6 +26,7 @@
 #include "messages/control_api.hpp"
 #include "nodes/command.hpp"
 #include "nodes/metrics.hpp"
+#include "nodes/node_queries.hpp"
 #include "pipeline/batch/scheduler.hpp"
 #include "pipeline/lake/lake_layout.hpp"
 #include "pipeline/paths.hpp"
@@ -43,6 +46,16 @@ struct status_flags {
 };
 
 constexpr const char* consumer_offsets_topic = "__consumer_offsets";
+
+/// (stream, shard) -> the sink's next offset.
+using position_map = std::map<std::pair<std::string, int32_t>, int64_t>;
+
+/// What the node answered from the warehouse (the rest is read from the file).
+struct node_warehouse {
+  bool counts = false; ///< table counts and sink positions
+  bool runs = false;
+  position_map positions;
+};
 
 int64_t count_lines(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -80,21 +93,46 @@ std::map<std::pair<std::string, int32_t>, int64_t> scan_lake(status_snapshot& s)
   return next;
 }
 
-/// The warehouse read-only: table counts, stream positions. Missing tables count -1.
-void read_warehouse(status_snapshot& s, const std::string& uid,
-                    std::map<std::pair<std::string, int32_t>, int64_t>& positions) {
-  std::error_code ec;
-  s.warehouse_exists = fs::exists(s.warehouse_path, ec);
-  if (!s.warehouse_exists) return;
-  auto counts = warehouse::table_counts(s.warehouse_path, warehouse::reported_tables(uid));
-  if (!counts) {
-    s.warehouse_exists = false;
-    return;
+/// The warehouse file read-only, for what the node did not answer: table counts, stream
+/// positions (missing tables count -1), the run history.
+void read_warehouse(status_snapshot& s, const std::string& uid, const node_warehouse& from_node,
+                    position_map& positions) {
+  if (from_node.counts) {
+    positions = from_node.positions;
+  } else {
+    std::error_code ec;
+    s.warehouse_exists = fs::exists(s.warehouse_path, ec);
+    if (!s.warehouse_exists) return;
+    auto counts = warehouse::table_counts(s.warehouse_path, warehouse::reported_tables(uid));
+    if (!counts) {
+      s.warehouse_exists = false;
+      return;
+    }
+    s.tables = std::move(*counts);
+    if (auto pos = warehouse::stream_positions(s.warehouse_path)) positions = std::move(*pos);
   }
-  s.tables = std::move(*counts);
-  if (auto pos = warehouse::stream_positions(s.warehouse_path)) positions = std::move(*pos);
+  if (from_node.runs || !s.warehouse_exists) return;
   if (auto runs = batch::read_run_history(s.warehouse_path, names::dag_id(uid)))
     s.runs = std::move(*runs);
+}
+
+/// The warehouse as the node sees it, when it answers from the file this command reads.
+void ask_node_warehouse(transport::client& c, int timeout_ms, status_snapshot& s,
+                        node_warehouse& w) {
+  auto counts = ask_node_about(c, m::warehouse_counts_request{}, s.warehouse_path, timeout_ms);
+  if (counts.value) {
+    w.counts = true;
+    s.warehouse_exists = counts.value->exists;
+    for (const auto& t : counts.value->tables)
+      s.tables.emplace_back(t.table, t.rows);
+    for (const auto& p : counts.value->positions)
+      w.positions[{p.stream, p.shard}] = p.next_offset;
+  }
+  auto runs = ask_node_about(c, m::batch_runs_request{}, s.warehouse_path, timeout_ms);
+  if (runs.value) {
+    w.runs = true;
+    s.runs = runs_of(*runs.value);
+  }
 }
 
 /// Group names from the keys "<group>/<topic>/<partition>" of __consumer_offsets.
@@ -127,7 +165,8 @@ result<std::set<std::string>> group_names(transport::client& c, const m::wire_to
 }
 
 /// Asks the node; on failure fills node_error and leaves the node parts empty.
-void ask_node(const common_options& common, const status_flags& f, status_snapshot& s) {
+void ask_node(const common_options& common, const status_flags& f, status_snapshot& s,
+              node_warehouse& w) {
   auto c = connect_broker(common);
   if (!c) {
     s.node_error = c.error().to_string();
@@ -162,6 +201,7 @@ void ask_node(const common_options& common, const status_flags& f, status_snapsh
     }
     if (ns->disk_full_errors >= 0) s.disk_full_errors = ns->disk_full_errors;
   }
+  ask_node_warehouse(**c, f.timeout_ms, s, w);
   std::map<std::pair<std::string, int32_t>, int64_t> hw;
   const m::wire_topic_info* offsets_topic = nullptr;
   for (const auto& t : topics->topics) {
@@ -210,12 +250,13 @@ int run_status(const common_options& common, const status_flags& f) {
   s.endpoint = common.broker.empty() ? cfg->node.listen : common.broker;
   s.lake_dir = paths.lake;
   s.warehouse_path = paths.warehouse;
-  ask_node(common, f, s);
+  node_warehouse from_node;
+  ask_node(common, f, s, from_node);
 
   // The pipeline's own consumers: connector -> lake (batch topics), sink -> stream tables.
   auto lake_next = scan_lake(s);
-  std::map<std::pair<std::string, int32_t>, int64_t> sink_next;
-  read_warehouse(s, uid, sink_next);
+  position_map sink_next;
+  read_warehouse(s, uid, from_node, sink_next);
   if (s.node_up) { // partitions nothing has read yet start at 0
     for (const auto& p : s.partitions) {
       if (lake::topic_matches_uid(p.topic, uid)) lake_next.insert({{p.topic, p.partition}, 0});

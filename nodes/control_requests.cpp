@@ -2,6 +2,7 @@
 
 #include "messages/codec.hpp"
 #include "messages/control_api.hpp"
+#include "messages/warehouse_api.hpp"
 #include "common/disk_full_count.hpp"
 
 namespace pinpipe::node {
@@ -65,6 +66,69 @@ void node_stats(actors::pipeline_runtime* rt,
   rsp.reply_payload(m::msg_type::node_stats_response, m::encode_payload(out), "node");
 }
 
+/// Decodes the request of `env` and answers it: with an error response when it does not
+/// decode or the node runs no pipeline roles, else through `ask(rt, reply)`.
+template <class Req, class Ask>
+void answer(actors::pipeline_runtime* rt, const m::envelope& env, const transport::responder& rsp,
+            Ask ask) {
+  using Resp = m::response_of<Req>;
+  auto send = [rsp](const Resp& r) {
+    rsp.reply_payload(m::message_traits<Resp>::type, m::encode_payload(r), "node");
+  };
+  auto req = m::decode_payload<Req>(env.payload.data);
+  if (!req) return send(m::with_status(Resp{}, req.error()));
+  if (!rt)
+    return send(m::with_status(
+        Resp{}, status{errc::unavailable, "this node runs no pipeline roles, so it has no "
+                                          "warehouse or batch runs"}));
+  ask(rt, send, rt->paths().warehouse);
+}
+
+void batch_runs(actors::pipeline_runtime* rt, const m::envelope& env,
+                const transport::responder& rsp) {
+  answer<m::batch_runs_request>(rt, env, rsp, [](auto* rt, auto send, std::string path) {
+    rt->runs_async([send, path](result<std::vector<batch::run_record>> runs) {
+      m::batch_runs_response r;
+      r.warehouse_path = path;
+      if (!runs) return send(m::with_status(r, runs.error()));
+      for (const auto& x : *runs)
+        r.runs.push_back({x.run_id, x.dag_id, x.scheduled_time, x.start_time, x.end_time,
+                          x.state, x.attempt, x.error});
+      send(r);
+    });
+  });
+}
+
+void batch_trigger(actors::pipeline_runtime* rt, const m::envelope& env,
+                   const transport::responder& rsp) {
+  answer<m::batch_trigger_request>(rt, env, rsp, [](auto* rt, auto send, std::string path) {
+    rt->queue_run_async([send, path](result<batch::planned_run> run) {
+      m::batch_trigger_response r;
+      r.warehouse_path = path;
+      if (!run) return send(m::with_status(r, run.error()));
+      r.run_id = run->run_id;
+      send(r);
+    });
+  });
+}
+
+void warehouse_counts(actors::pipeline_runtime* rt, const m::envelope& env,
+                      const transport::responder& rsp) {
+  answer<m::warehouse_counts_request>(rt, env, rsp, [](auto* rt, auto send, std::string path) {
+    rt->warehouse_async([send, path](result<actors::warehouse_view> v) {
+      m::warehouse_counts_response r;
+      r.warehouse_path = path;
+      if (!v) return send(m::with_status(r, v.error()));
+      r.exists = v->exists;
+      for (const auto& [table, rows] : v->tables)
+        r.tables.push_back({table, rows});
+      for (const auto& [tp, next] : v->positions)
+        r.positions.push_back({tp.first, tp.second, next});
+      send(r);
+    });
+  });
+}
+
 } // namespace
 
 transport::handlers with_control(transport::handlers h, actors::pipeline_runtime* rt,
@@ -74,6 +138,10 @@ transport::handlers with_control(transport::handlers h, actors::pipeline_runtime
     if (env.type == m::msg_type::flush_lake_request) return flush_lake(rt, env, rsp);
     if (env.type == m::msg_type::node_stats_request)
       return node_stats(rt, node_api_stats, env, rsp);
+    if (env.type == m::msg_type::batch_runs_request) return batch_runs(rt, env, rsp);
+    if (env.type == m::msg_type::batch_trigger_request) return batch_trigger(rt, env, rsp);
+    if (env.type == m::msg_type::warehouse_counts_request)
+      return warehouse_counts(rt, env, rsp);
     inner(std::move(env), std::move(rsp));
   };
   return h;

@@ -2,7 +2,9 @@
 // pipeline roles of a node instead of the broker: flush_lake_request, which `pinpipe batch
 // run` sends so that a run includes every record produced before it, and
 // node_stats_request (the actors' counters and the log's disk-full refusals), which
-// `pinpipe status --prometheus` sends.
+// `pinpipe status --prometheus` sends; and the batch-run and warehouse requests of
+// messages/warehouse_api.hpp (`pinpipe batch runs | trigger`, `pinpipe status`), answered
+// from the node's own warehouse through the runtime on a thread of their own.
 //
 // with_control() wraps the log API handlers of request_router.hpp: control messages go
 // to the pipeline runtime (its answer arrives on a CAF thread, through the thread-safe

@@ -12,30 +12,23 @@
 
 #include "logclient/wire_convert.hpp"
 #include "messages/codec.hpp"
+#include "tests/messages/samples.hpp"
 
 namespace pinpipe::actors {
 namespace {
 
 namespace m = pinpipe::messages;
 
-m::wire_record rec(std::string value, std::optional<std::string> key = std::nullopt,
-                   int64_t ts = 0, std::vector<std::pair<std::string, std::string>> headers = {}) {
-  m::wire_record r;
-  r.has_key = key.has_value();
-  if (key) r.key = *key;
-  r.value = std::move(value);
-  r.timestamp_ms = ts;
-  r.headers = std::move(headers);
-  return r;
-}
+using m::samples::record_of;
 
 m::produce_request sample_produce() {
   m::produce_request p;
   p.topic = "pinterest-data.pin";
   p.partition = partition_id{3};
-  p.records.push_back(rec(std::string(420, 'x')));
-  p.records.push_back(rec("{\"index\":7}", std::string("user-7"), 1'700'000'000'123));
-  p.records.push_back(rec("", std::string(), -5, {{"trace", "abc"}, {"", std::string(300, 'h')}}));
+  p.records.push_back(record_of(std::string(420, 'x')));
+  p.records.push_back(record_of("{\"index\":7}", std::string("user-7"), 1'700'000'000'123));
+  p.records.push_back(
+      record_of("", std::string(), -5, {{"trace", "abc"}, {"", std::string(300, 'h')}}));
   p.acks = -1;
   p.producer_id = std::numeric_limits<int64_t>::max();
   p.base_sequence = 70000;

@@ -217,6 +217,60 @@ TEST_F(BatchStatus, BatchRunQueryAndStatusOverANodeRunningEveryRole) {
   EXPECT_NE(down.out.find(run_id), std::string::npos) << down.out;
 }
 
+// batch runs, batch trigger and status get the run history, the queued run and the warehouse
+// counts from the running node (batch_runs / batch_trigger / warehouse_counts requests), not
+// from the file: the CLI is given a config with another user id, so reading the file itself
+// would find neither the node's DAG runs nor its tables. Asked about another data directory,
+// the node's answer is not used and the CLI says so and reads that directory's file.
+TEST_F(BatchStatus, RunsTriggerAndWarehouseCountsComeFromTheRunningNode) {
+  cli_node node;
+  ASSERT_TRUE(node.start(all_roles_config(), data(), true)) << node.stderr_text();
+  const auto other_uid = dir.file("other-uid.toml");
+  write_file(other_uid, "[pipeline]\nuser_id = \"0b0b0b0b0b0b\"\n");
+  auto with = [&](std::vector<std::string> args, const std::string& data_dir) {
+    args.insert(args.end(), {"--data-dir", data_dir, "--broker", node.endpoint()});
+    return run_for(args);
+  };
+
+  auto trig = with({"batch", "trigger"}, data());
+  ASSERT_EQ(trig.exit_code, 0) << trig.out << trig.err;
+  auto at = trig.out.find("queued manual run ");
+  ASSERT_NE(at, std::string::npos) << trig.out;
+  const auto queued = trig.out.substr(at + 18, trig.out.find(' ', at + 18) - at - 18);
+  EXPECT_NE(trig.out.find("on the node at " + node.endpoint()), std::string::npos) << trig.out;
+  run_result runs;
+  ASSERT_TRUE(eventually(
+      [&] {
+        runs = with({"-c", other_uid, "batch", "runs"}, data());
+        return has_success_row(runs.out, queued);
+      },
+      std::chrono::seconds(60)))
+      << queued << "\n" << runs.out << runs.err << node.stderr_text();
+  EXPECT_NE(runs.out.find("(from the node at " + node.endpoint() + ")"), std::string::npos)
+      << runs.out;
+
+  auto st = with({"-c", other_uid, "status", "--prometheus"}, data());
+  ASSERT_EQ(st.exit_code, 0) << st.err;
+  EXPECT_NE(st.out.find("pinpipe_warehouse_rows{table=\"" + cli_uid + "_pin_table\"} "),
+            std::string::npos)
+      << st.out;
+  EXPECT_NE(st.out.find("pinpipe_batch_runs{state=\"success\"} 1"), std::string::npos) << st.out;
+
+  // Another data directory: the node's warehouse is not that one.
+  const std::string elsewhere = dir.path + "/elsewhere";
+  auto other_runs = with({"batch", "runs"}, elsewhere);
+  ASSERT_EQ(other_runs.exit_code, 0) << other_runs.err;
+  EXPECT_NE(other_runs.out.find("note: the node at " + node.endpoint() + " uses the warehouse"),
+            std::string::npos)
+      << other_runs.out;
+  EXPECT_NE(other_runs.out.find("no batch runs yet"), std::string::npos) << other_runs.out;
+  auto other_trig = with({"batch", "trigger"}, elsewhere);
+  ASSERT_EQ(other_trig.exit_code, 0) << other_trig.err;
+  EXPECT_NE(other_trig.out.find("queued manual run "), std::string::npos) << other_trig.out;
+  EXPECT_EQ(other_trig.out.find("on the node at"), std::string::npos) << other_trig.out;
+  EXPECT_TRUE(fs::exists(elsewhere + "/warehouse.db"));
+}
+
 TEST_F(BatchStatus, BadInputsGiveClearErrors) {
   auto list = run_for({"query", "--list"});
   ASSERT_EQ(list.exit_code, 0);

@@ -11,6 +11,7 @@
 
 #include "messages/codec.hpp"
 #include "messages/control_api.hpp"
+#include "messages/warehouse_api.hpp"
 #include "actors/produce_frame.hpp"
 #include "logclient/wire_convert.hpp"
 #include "messages/fast_codec.hpp"
@@ -31,7 +32,7 @@ template <class T> void payload_round_trip(std::string_view bytes) {
 }
 
 /// One payload decoder per input, picked by the input's size (so mutations that grow or
-/// shrink an input move it across all of them): decoding a payload as all 21 types would
+/// shrink an input move it across all of them): decoding a payload as every type would
 /// throw and catch ~20 msgpack exceptions per input, 20x fewer inputs per second.
 void one_payload(std::string_view b) {
   using decoder = void (*)(std::string_view);
@@ -47,7 +48,10 @@ void one_payload(std::string_view b) {
       payload_round_trip<commit_offsets_response>, payload_round_trip<fetch_offsets_request>,
       payload_round_trip<fetch_offsets_response>, payload_round_trip<flush_lake_request>,
       payload_round_trip<flush_lake_response>,    payload_round_trip<node_stats_request>,
-      payload_round_trip<node_stats_response>};
+      payload_round_trip<node_stats_response>,    payload_round_trip<batch_runs_request>,
+      payload_round_trip<batch_runs_response>,    payload_round_trip<batch_trigger_request>,
+      payload_round_trip<batch_trigger_response>, payload_round_trip<warehouse_counts_request>,
+      payload_round_trip<warehouse_counts_response>};
   decoders[b.size() % (sizeof decoders / sizeof decoders[0])](b);
 }
 
@@ -119,6 +123,12 @@ void dispatch(const envelope& env) {
   case msg_type::flush_lake_response: open_as<flush_lake_response>(env); break;
   case msg_type::node_stats_request: open_as<node_stats_request>(env); break;
   case msg_type::node_stats_response: open_as<node_stats_response>(env); break;
+  case msg_type::batch_runs_request: open_as<batch_runs_request>(env); break;
+  case msg_type::batch_runs_response: open_as<batch_runs_response>(env); break;
+  case msg_type::batch_trigger_request: open_as<batch_trigger_request>(env); break;
+  case msg_type::batch_trigger_response: open_as<batch_trigger_response>(env); break;
+  case msg_type::warehouse_counts_request: open_as<warehouse_counts_request>(env); break;
+  case msg_type::warehouse_counts_response: open_as<warehouse_counts_response>(env); break;
   default: (void)open_envelope<error_response>(env); break;
   }
 }

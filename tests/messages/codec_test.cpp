@@ -1,5 +1,6 @@
 #include "messages/codec.hpp"
 #include "messages/control_api.hpp"
+#include "messages/warehouse_api.hpp"
 
 #include <random>
 
@@ -56,6 +57,50 @@ TEST(Codec, NodeStatsRoundTripAndAnOlderAnswerLeavesDiskFullUnknown) {
   EXPECT_EQ(make_envelope(node_stats_request{}, 1, "cli", "node").type,
             msg_type::node_stats_request);
   EXPECT_EQ(node_stats_response{}.disk_full_errors, -1); // unknown until a node says
+}
+
+template <class T> T round_trip(const T& msg, msg_type expected, const char* name) {
+  auto env = decode_envelope(encode_envelope(make_envelope(msg, 9, "node", "cli")));
+  EXPECT_TRUE(env.ok());
+  if (!env) return T{};
+  EXPECT_EQ(env->type, expected);
+  EXPECT_STREQ(to_string(env->type), name);
+  auto back = open_envelope<T>(*env);
+  EXPECT_TRUE(back.ok()) << back.error().to_string();
+  return back ? *back : T{};
+}
+
+// The batch-run and warehouse control messages (44..49) keep every field, and an error
+// answer carries its code.
+TEST(Codec, BatchRunsTriggerAndWarehouseCountsRoundTrip) {
+  batch_runs_response runs;
+  runs.warehouse_path = "/data/warehouse.db";
+  runs.runs.push_back({"manual__2026-12-05T02:00:00", "0a60b9a8a831_dag", "2026-12-05 02:00:00",
+                       "2026-12-05 02:00:01", "", "running", 2, "disk on fire"});
+  EXPECT_EQ(round_trip(runs, msg_type::batch_runs_response, "batch_runs_response"), runs);
+  batch_trigger_response trig;
+  trig.warehouse_path = "w.db";
+  trig.run_id = "manual__x";
+  EXPECT_EQ(round_trip(trig, msg_type::batch_trigger_response, "batch_trigger_response"), trig);
+  warehouse_counts_response counts;
+  counts.warehouse_path = "w.db";
+  counts.exists = true;
+  counts.tables = {{"pin_clean", 38}, {"dead_letters", -1}};
+  counts.positions = {{"streaming-0a60b9a8a831-pin", 4, 123456789012}};
+  EXPECT_EQ(round_trip(counts, msg_type::warehouse_counts_response, "warehouse_counts_response"),
+            counts);
+  auto unavailable = with_status(batch_runs_response{}, status{errc::unavailable, "no scheduler"});
+  auto back = round_trip(unavailable, msg_type::batch_runs_response, "batch_runs_response");
+  EXPECT_EQ(status_of(back).code(), errc::unavailable);
+  EXPECT_EQ(back.message, "no scheduler");
+  EXPECT_EQ(round_trip(batch_runs_request{}, msg_type::batch_runs_request, "batch_runs_request"),
+            batch_runs_request{});
+  EXPECT_EQ(round_trip(batch_trigger_request{}, msg_type::batch_trigger_request,
+                       "batch_trigger_request"),
+            batch_trigger_request{});
+  EXPECT_EQ(round_trip(warehouse_counts_request{}, msg_type::warehouse_counts_request,
+                       "warehouse_counts_request"),
+            warehouse_counts_request{});
 }
 
 TEST(Codec, WorkedExampleFromTheDocsEncodesToTheDocumentedBytes) {

@@ -9,28 +9,21 @@
 
 #include "messages/codec.hpp"
 #include "messages/fast_codec.hpp"
+#include "tests/messages/samples.hpp"
 
 namespace pinpipe::messages {
 namespace {
 
-wire_record rec(std::string value, std::optional<std::string> key = std::nullopt, int64_t ts = 0,
-                std::vector<std::pair<std::string, std::string>> headers = {}) {
-  wire_record r;
-  r.has_key = key.has_value();
-  if (key) r.key = *key;
-  r.value = std::move(value);
-  r.timestamp_ms = ts;
-  r.headers = std::move(headers);
-  return r;
-}
+using samples::record_of;
 
 produce_request sample_produce() {
   produce_request p;
   p.topic = "pinterest-data.pin";
   p.partition = partition_id{3};
-  p.records.push_back(rec(std::string(420, 'x')));
-  p.records.push_back(rec("{\"index\":7}", std::string("user-7"), 1'700'000'000'123));
-  p.records.push_back(rec("", std::nullopt, -5, {{"trace", "abc"}, {"", std::string(300, 'h')}}));
+  p.records.push_back(record_of(std::string(420, 'x')));
+  p.records.push_back(record_of("{\"index\":7}", std::string("user-7"), 1'700'000'000'123));
+  p.records.push_back(
+      record_of("", std::nullopt, -5, {{"trace", "abc"}, {"", std::string(300, 'h')}}));
   p.acks = -1;
   p.producer_id = std::numeric_limits<int64_t>::max();
   p.base_sequence = 70000;
@@ -96,14 +89,14 @@ TEST(FastCodec, FetchResponseReadInPlaceMatchesTheGenericDecoder) {
   for (int i = 0; i < 300; ++i) {
     wire_stored_record s;
     s.offset = offset_t{17 + i};
-    s.record = rec(std::string(static_cast<size_t>(i), static_cast<char>('a' + i % 26)),
-                   i % 3 == 0 ? std::optional<std::string>("k" + std::to_string(i)) : std::nullopt,
-                   1'700'000'000'000 + i);
+    s.record =
+        record_of(std::string(static_cast<size_t>(i), static_cast<char>('a' + i % 26)),
+                  i % 3 == 0 ? std::optional<std::string>("k" + std::to_string(i)) : std::nullopt,
+                  1'700'000'000'000 + i);
     if (i % 7 == 0) s.record.headers = {{"h", std::to_string(i)}, {"x", ""}};
     fr.records.push_back(s);
   }
-  const auto bytes =
-      encode_envelope(msg_type::fetch_response, 77, "broker", encode_payload(fr));
+  const auto bytes = encode_envelope(msg_type::fetch_response, 77, "broker", encode_payload(fr));
   fast::fetch_view fv;
   ASSERT_TRUE(fast::read_fetch_response(bytes, fv));
   auto generic = open_envelope<fetch_response>(*decode_envelope(bytes));

@@ -3,6 +3,7 @@
 // a round trip of these fail.
 #pragma once
 
+#include <optional>
 #include <tuple>
 
 #include "messages/log_api.hpp"
@@ -16,6 +17,19 @@ inline wire_record record(int i) {
   r.value = std::string("value\0with nul ", 15) + std::to_string(i);
   r.timestamp_ms = 1700000000000 + i;
   r.headers = {{"h1", "v1"}, {"h2", std::to_string(i)}};
+  return r;
+}
+
+/// A record with exactly these fields (no key when `key` is empty).
+inline wire_record record_of(std::string value, std::optional<std::string> key = std::nullopt,
+                             int64_t ts = 0,
+                             std::vector<std::pair<std::string, std::string>> headers = {}) {
+  wire_record r;
+  r.has_key = key.has_value();
+  if (key) r.key = *key;
+  r.value = std::move(value);
+  r.timestamp_ms = ts;
+  r.headers = std::move(headers);
   return r;
 }
 
