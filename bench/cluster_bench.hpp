@@ -27,6 +27,7 @@ struct run_options {
   uint64_t latency_records = 20'000;
   double latency_seconds = 10;
   int repeat = 1;               ///< throughput: single node and R3 runs, alternating
+  int acks = -1;                ///< throughput: -1 = all; 1 = leader only (a diagnostic)
   int kills = 20;               ///< failover: leader kills
   double catchup_mb = 100;      ///< catch-up: MB of record payload written while a follower is down
   double readback_seconds = 120;

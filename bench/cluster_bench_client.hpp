@@ -78,11 +78,11 @@ inline status create_topic(transport::client& c, const std::string& topic, doubl
 }
 
 inline msg::produce_request make_produce(const std::string& topic, int64_t producer_id = -1,
-                                         int32_t sequence = -1) {
+                                         int32_t sequence = -1, int8_t acks = -1) {
   msg::produce_request req;
   req.topic = topic;
   req.partition = partition_id{0};
-  req.acks = -1; // acks=all: answered at commit (a majority fsynced it)
+  req.acks = acks; // -1 = all: answered at commit (a majority fsynced it); 1 = leader wrote it
   req.producer_id = producer_id;
   req.base_sequence = sequence;
   return req;
@@ -102,11 +102,13 @@ struct window_result {
 /// Produces records first_index, first_index+1, ... (from `gen`) in requests of `batch`
 /// records, keeping up to `window` records in flight, until `records` are acknowledged or
 /// `seconds` pass (then the requests in flight are awaited). Every request is acks=all; with
-/// producer_id >= 0 they are idempotent (sequence = record index). Stops at the first error.
+/// producer_id >= 0 they are idempotent (sequence = record index). `acks` 1 (a diagnostic:
+/// answered once the leader wrote it) instead of all. Stops at the first error.
 inline result<window_result> produce_window(transport::client& c, const std::string& topic,
                                             uint64_t records, double seconds, int batch,
                                             int window, record_generator& gen,
-                                            int64_t producer_id = -1, uint64_t first_index = 0) {
+                                            int64_t producer_id = -1, uint64_t first_index = 0,
+                                            int8_t acks = -1) {
   std::unordered_map<uint64_t, int> inflight; // correlation id -> records
   int outstanding = 0;
   uint64_t next = 0;
@@ -117,7 +119,7 @@ inline result<window_result> produce_window(transport::client& c, const std::str
       const int n = static_cast<int>(std::min<uint64_t>(static_cast<uint64_t>(batch), records - next));
       const uint64_t idx = first_index + next;
       auto req = make_produce(topic, producer_id,
-                              producer_id >= 0 ? static_cast<int32_t>(idx) : -1);
+                              producer_id >= 0 ? static_cast<int32_t>(idx) : -1, acks);
       for (int k = 0; k < n; ++k) add_record(req, gen.make(idx + static_cast<uint64_t>(k)));
       const uint64_t id = c.next_correlation_id();
       if (auto st = c.send(msg::make_envelope(req, id, c.name(), "broker")); !st) return st;
