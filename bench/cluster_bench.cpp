@@ -226,8 +226,9 @@ int throughput_run(const run_options& o) {
   const double ratio = r3_rps / std::max(single_rps, 1e-9);
   std::printf("replicated acks=%s (median of %d): %.0f records/s = %.1f MB/s, %.2fx the single "
               "node's %.0f records/s (target >= 0.40x); per run: %s\n",
-              o.acks == 1 ? "1" : "all", o.repeat, r3_rps, r3_rps * record_bytes / 1e6, ratio, single_rps, ratios.c_str());
-  print_figure("cluster_bench", "throughput-ratio",
+              o.acks == 1 ? "1" : "all", o.repeat, r3_rps, r3_rps * record_bytes / 1e6, ratio,
+              single_rps, ratios.c_str());
+  print_figure("cluster_bench", o.acks == 1 ? "throughput-ratio-acks1" : "throughput-ratio",
                {{"runs", std::to_string(o.repeat)},
                 {"r3_rps", num(r3_rps, "%.0f")},
                 {"r3_mbps", num(r3_rps * record_bytes / 1e6)},
