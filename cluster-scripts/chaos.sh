@@ -5,7 +5,7 @@
 # stores (docs/faults.md, "The nemesis").
 #
 #   chaos.sh --nodes N --seed S --duration SECONDS [--faults LIST] [--partitions P]
-#            [--keep] [--break-checker]
+#            [--records N] [--batch N] [--keep] [--break-checker]
 #
 #   --faults      comma-separated, default all: kill (SIGKILL of a random node, restart
 #                 after the hold), kill-leader (SIGKILL of partition 0's leader), pause
@@ -14,6 +14,7 @@
 #                 between two nodes, both ways)
 #   --partitions  partitions of the topic `chaos`, one producer each (default 2)
 #   --records     numbered records per producer at most (default 200000)
+#   --batch       records per produce request (default 10; 1 for a long soak)
 #   --keep        leave the cluster directory (logs, acknowledgement files, dumps)
 #   --break-checker  test hook: drop one acknowledged record from a replica's dump before
 #                 the comparison; the check must then fail (ctest chaos_checker_test)
@@ -24,7 +25,7 @@
 #
 # The workload: per partition, `pinpipe produce --acks all` (idempotent: a failed batch is
 # resent unchanged, to any node) of the numbered records p<P>-1, p<P>-2, ... in batches of
-# 10, writing every acknowledgement (offset, value, time) to acked-<P>.tsv.
+# --batch (10), writing every acknowledgement (offset, value, time) to acked-<P>.tsv.
 #
 # The check, after the run, a heal and a wait for the replicas to converge, per partition:
 #   - every acknowledged record is stored exactly once, at its acknowledged offset;
@@ -48,7 +49,7 @@ set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 bin="${PINPIPE_BIN:-$here/../build/nodes/pinpipe}"
 nodes=3 seed=1 duration=60 faults="kill,kill-leader,pause,isolate,cut" partitions=2 keep=0 break_checker=0
-records=200000
+records=200000 batch=10
 
 usage() { sed -n '2,24p' "$0" >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -59,13 +60,14 @@ while [ $# -gt 0 ]; do
     --faults) faults=${2:?}; shift 2 ;;
     --partitions) partitions=${2:?}; shift 2 ;;
     --records) records=${2:?}; shift 2 ;;
+    --batch) batch=${2:?}; shift 2 ;;
     --keep) keep=1; shift ;;
     --break-checker) break_checker=1; shift ;;
     -h|--help) usage ;;
     *) echo "chaos: unknown argument '$1'" >&2; usage ;;
   esac
 done
-for v in nodes seed duration partitions records; do
+for v in nodes seed duration partitions records batch; do
   [[ "${!v}" =~ ^[0-9]+$ ]] || { echo "chaos: --$v must be a whole number, got '${!v}'" >&2; exit 2; }
 done
 [ "$nodes" -ge 3 ] || { echo "chaos: --nodes must be at least 3 (a majority must survive one fault)" >&2; exit 2; }
@@ -82,6 +84,7 @@ export PINPIPE_BIN="$bin"
 export CLUSTER_DIR="${CLUSTER_DIR:-$(mktemp -d /tmp/pinpipe-chaos-XXXXXX)}"
 export BASE_PORT="${BASE_PORT:-$((20000 + (seed * 37) % 9900))}"
 dir="$CLUSTER_DIR"
+mkdir -p "$dir" || { echo "chaos: cannot create $dir" >&2; exit 2; }
 cluster() { "$here/cluster.sh" "$@"; }
 list=""
 for i in $(seq 1 "$nodes"); do list+="${list:+,}tcp://127.0.0.1:$((BASE_PORT + i))"; done
@@ -104,7 +107,7 @@ pp topics create chaos --partitions "$partitions" >/dev/null || { echo "chaos: c
 
 for p in $(seq 0 $((partitions - 1))); do
   ( seq 1 "$records" | sed "s/^/p$p-/" | "$bin" --timeout-ms 3000 -b "$list" produce chaos -p "$p" \
-      --acks all --batch 10 --retry-ms 60000 --acked "$dir/acked-$p.tsv" ) \
+      --acks all --batch "$batch" --retry-ms 60000 --acked "$dir/acked-$p.tsv" ) \
     >"$dir/producer-$p.log" 2>&1 &
   producers+=($!)
 done
