@@ -14,7 +14,6 @@ namespace m = pinpipe::messages;
 
 struct cluster_flags {
   int32_t node = 0;
-  bool json = false;
 };
 
 int admin(const common_options& common, const m::cluster_admin_request& req,
@@ -22,10 +21,11 @@ int admin(const common_options& common, const m::cluster_admin_request& req,
   auto c = connect_broker(common);
   if (!c) return fail(c.error());
   auto resp = transport::request(**c, req, request_timeout_ms);
-  if (!resp) return fail(resp.error());
-  if (resp->error == errc::invalid_request && resp->message.find("does not serve") != std::string::npos)
+  const std::string why = resp ? resp->message : resp.error().message();
+  if (why.find("does not serve message type") != std::string::npos)
     return fail(status{errc::invalid_request, "this node is not part of a cluster ([cluster] nodes "
                                               "is empty in its config)"});
+  if (!resp) return fail(resp.error());
   if (auto st = m::status_of(*resp); !st) return fail(st);
   *out = *resp;
   return 0;
@@ -36,8 +36,8 @@ int admin(const common_options& common, const m::cluster_admin_request& req,
 command make_cluster_command(const std::shared_ptr<common_options>& common) {
   auto f = std::make_shared<cluster_flags>();
   command status_cmd{"status",
-                     "this node's view of the cluster: members up or down, the partitions it leads",
-                     {{"--json", "print the node's JSON answer as is", &f->json}},
+                     "this node's view of the cluster as JSON: members up or down, the metadata leader, the partitions it leads",
+                     {},
                      [common, f] {
                        m::cluster_admin_request req;
                        req.action = "status";

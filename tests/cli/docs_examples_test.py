@@ -56,6 +56,7 @@ SKIP = {
 }
 # Example text -> exit code it must end with (instead of 0).
 EXPECT = {
+    "pinpipe cluster status": 1,  # docs/cli.md: this test runs one node, which is no cluster
     "--evnts": 2,  # docs/cli.md shows the "did you mean" answer to a mistyped flag
     "tcp://127.0.0.1:7999": 1,  # docs/cli.md shows the error when no node answers
 }
