@@ -11,7 +11,8 @@
 #                 after the hold), kill-leader (SIGKILL of partition 0's leader), pause
 #                 (SIGSTOP past the election timeout, then SIGCONT), isolate (one node cut
 #                 from every other, through the nodes' link fault switch), cut (the link
-#                 between two nodes, both ways)
+#                 between two nodes, both ways), flaky (the link between two nodes drops 20%,
+#                 duplicates 10%, delays 30% and reorders 20% of the frames, both ways)
 #   --partitions  partitions of the topic `chaos`, one producer each (default 2)
 #   --records     numbered records per producer at most (default 200000)
 #   --batch       records per produce request (default 10; 1 for a long soak)
@@ -38,8 +39,8 @@
 # violation, 2 = usage or setup error.
 #
 # Not covered yet (issue 15): the pipeline workload (emulators through the gateway, lake
-# and warehouse checks), torn segments and corruption of a down replica, a full disk, link
-# drop/delay/reorder, clock jumps.
+# and warehouse checks), torn segments and corruption of a down replica, a full disk,
+# one-way cuts, clock jumps.
 #
 # Environment: PINPIPE_BIN, CLUSTER_DIR (default: a new /tmp/pinpipe-chaos-XXXXXX),
 # BASE_PORT (default: from the seed, 20000-29999). Only processes started here (the
@@ -48,7 +49,7 @@ set -uo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 bin="${PINPIPE_BIN:-$here/../build/nodes/pinpipe}"
-nodes=3 seed=1 duration=60 faults="kill,kill-leader,pause,isolate,cut" partitions=2 keep=0 break_checker=0
+nodes=3 seed=1 duration=60 faults="kill,kill-leader,pause,isolate,cut,flaky" partitions=2 keep=0 break_checker=0
 records=200000 batch=10
 
 usage() { sed -n '2,24p' "$0" >&2; exit 2; }
@@ -74,8 +75,8 @@ done
 [ "$partitions" -ge 1 ] || { echo "chaos: --partitions must be at least 1" >&2; exit 2; }
 IFS=, read -r -a kinds <<<"$faults"
 for k in "${kinds[@]}"; do
-  case "$k" in kill|kill-leader|pause|isolate|cut) ;; *)
-    echo "chaos: unknown fault '$k' (known: kill, kill-leader, pause, isolate, cut)" >&2; exit 2 ;;
+  case "$k" in kill|kill-leader|pause|isolate|cut|flaky) ;; *)
+    echo "chaos: unknown fault '$k' (known: kill, kill-leader, pause, isolate, cut, flaky)" >&2; exit 2 ;;
   esac
 done
 [ -x "$bin" ] || { echo "chaos: no pinpipe binary at $bin (build it, or set PINPIPE_BIN)" >&2; exit 2; }
@@ -149,6 +150,14 @@ while [ "$(date +%s%3N)" -lt "$end_ms" ]; do
       for j in $(seq 1 "$nodes"); do [ "$j" = "$a" ] || cluster partition "$a" "$j" >/dev/null 2>&1; done
       cut_pairs=("$a"); say "isolate node $a from every other node" ;;
     cut) cluster partition "$a" "$b" >/dev/null 2>&1; cut_pairs=("$a-$b"); say "cut the link between nodes $a and $b" ;;
+    flaky)
+      fs=$RANDOM
+      for pair in "$a $b" "$b $a"; do
+        read -r from to <<<"$pair"
+        "$bin" --timeout-ms 3000 -b "tcp://127.0.0.1:$((BASE_PORT + from))" cluster flaky "$to" \
+          --drop 0.2 --duplicate 0.1 --delay 0.3 --reorder 0.2 --seed "$fs" >/dev/null 2>&1
+      done
+      cut_pairs=("$a~$b"); say "flaky link between nodes $a and $b (drop 20%, duplicate 10%, delay 30%, reorder 20%)" ;;
   esac
   injected[$kind]=$(( ${injected[$kind]:-0} + 1 ))
   sleep "$(printf '%d.%03d' $((hold_ms / 1000)) $((hold_ms % 1000)))"

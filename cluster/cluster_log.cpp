@@ -100,7 +100,7 @@ public:
   }
   status move_leader(const std::string& topic, int32_t partition, node_id to) override {
     auto t = meta_.topic(topic);
-    if (!t) return storage::unknown_topic_error(topic);
+    if (!t) return missing_topic(topic);
     if (partition < 0 || partition >= static_cast<int32_t>(t->partitions.size()))
       return storage::unknown_partition_error(topic, partition_id{partition},
                                               static_cast<int32_t>(t->partitions.size()));
@@ -206,7 +206,7 @@ public:
   }
 
   status delete_topic(const std::string& name) override {
-    if (!meta_.topic(name)) return storage::unknown_topic_error(name);
+    if (!meta_.topic(name)) return missing_topic(name);
     meta_command c;
     c.kind = meta_command::delete_topic;
     c.topic = name;
@@ -223,7 +223,7 @@ public:
 
   result<storage::topic_info> describe_topic(const std::string& name) const override {
     auto t = meta_.topic(name);
-    if (!t) return storage::unknown_topic_error(name);
+    if (!t) return missing_topic(name);
     return info_of(*t);
   }
 
@@ -234,7 +234,7 @@ public:
     job->cb = std::move(cb);
     job->deadline = clock_type::now() + std::chrono::milliseconds(o_.request_timeout_ms);
     auto t = meta_.topic(job->req.topic);
-    if (!t) return fail(*job, storage::unknown_topic_error(job->req.topic));
+    if (!t) return fail(*job, missing_topic(job->req.topic));
     const auto parts = static_cast<int32_t>(t->partitions.size());
     if (job->req.partition.value < 0 || job->req.partition.value >= parts)
       return fail(*job, storage::unknown_partition_error(job->req.topic, job->req.partition, parts));
@@ -321,7 +321,7 @@ public:
     if (group.empty()) return status{errc::invalid_argument, "empty consumer group name"};
     for (const auto& o : offs) {
       auto t = meta_.topic(o.topic);
-      if (!t) return storage::unknown_topic_error(o.topic);
+      if (!t) return missing_topic(o.topic);
     }
     meta_command c;
     c.kind = meta_command::commit_offsets;
@@ -346,6 +346,21 @@ public:
   }
 
 private:
+  /// An unknown topic, or (just after a restart, before this node re-applied the metadata
+  /// it had stored) a retriable "not loaded yet".
+  status missing_topic(const std::string& name) const {
+    // (A stored tail that was never committed may be cut by the leader and never reached:
+    // after 10 s an unknown topic is unknown.)
+    auto v = host_ ? host_->view(metadata_group) : nullptr;
+    if (v && v->high_watermark() < v->loaded_data_end() &&
+        clock_type::now() - started_ < std::chrono::seconds(10))
+      return status{errc::unavailable,
+                    "node " + std::to_string(o_.ms.self.value) +
+                        " is still loading the cluster metadata after its start (topic '" + name +
+                        "' unknown so far); retry in a moment, or ask another node"};
+    return storage::unknown_topic_error(name);
+  }
+
   void fail(produce_job& job, const status& st) {
     storage::produce_result r;
     r.st = st;
@@ -370,7 +385,7 @@ private:
     auto [leader, term] = host_->leader_of(job->group);
     if (!host_->view(job->group)) { // no replica here: metadata's leader, else a replica
       auto t = meta_.topic(job->req.topic);
-      if (!t) return fail(*job, storage::unknown_topic_error(job->req.topic));
+      if (!t) return fail(*job, missing_topic(job->req.topic));
       const auto& pm = t->partitions[static_cast<size_t>(job->req.partition.value)];
       leader = node_id{std::max(0, pm.leader)};
       if ((leader.value == 0 || !peer_up(leader)) && !pm.replicas.empty()) {
@@ -606,7 +621,7 @@ private:
   /// topic or partition.
   result<std::shared_ptr<replica_view>> local_view(const std::string& topic, partition_id p) const {
     auto t = meta_.topic(topic);
-    if (!t) return storage::unknown_topic_error(topic);
+    if (!t) return missing_topic(topic);
     const auto parts = static_cast<int32_t>(t->partitions.size());
     if (p.value < 0 || p.value >= parts) return storage::unknown_partition_error(topic, p, parts);
     return host_->view(partition_group(t->topic_key, p.value));
@@ -616,7 +631,7 @@ private:
   R with_remote(const std::string& topic, partition_id p,
                 const std::function<R(logclient::remote_log_client&)>& fn) const {
     auto t = meta_.topic(topic);
-    if (!t) return storage::unknown_topic_error(topic);
+    if (!t) return missing_topic(topic);
     const auto& pm = t->partitions[static_cast<size_t>(p.value)];
     std::vector<int32_t> order;
     if (pm.leader > 0) order.push_back(pm.leader);
@@ -685,6 +700,7 @@ private:
   std::set<group_id> preferred_done_;
   std::once_flag closed_;
   std::atomic<bool> closing_{false};
+  const clock_type::time_point started_ = clock_type::now();
 };
 
 } // namespace

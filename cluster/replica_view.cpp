@@ -23,6 +23,12 @@ void replica_view::load(const raft::durable_state& d) {
   }
   commit_ = offset_t{log_start_.value - 1};
   recompute_hw_locked();
+  loaded_data_end_ = log_start_;
+  for (auto it = batches_.rbegin(); it != batches_.rend(); ++it)
+    if (it->data) {
+      loaded_data_end_ = offset_t{it->last.value + 1};
+      break;
+    }
 }
 
 void replica_view::apply(raft::persist_request& r) {
@@ -228,6 +234,10 @@ void replica_view::cancel_watch(uint64_t id) {
 offset_t replica_view::high_watermark() const {
   std::lock_guard<std::mutex> lock(mu_);
   return hw_;
+}
+offset_t replica_view::loaded_data_end() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return loaded_data_end_;
 }
 offset_t replica_view::log_start() const {
   std::lock_guard<std::mutex> lock(mu_);

@@ -56,6 +56,9 @@ public:
   void cancel_watch(uint64_t id);
 
   offset_t high_watermark() const;
+  /// The end of the last data batch found on disk at start (load()): readers that need
+  /// what this replica already had wait until the high watermark reaches it.
+  offset_t loaded_data_end() const;
   offset_t log_start() const;
   int64_t size_bytes() const;
   int32_t leader() const;
@@ -87,6 +90,7 @@ private:
   offset_t log_start_{0};
   offset_t commit_{-1};
   offset_t hw_{0};
+  offset_t loaded_data_end_{0};
   int64_t bytes_ = 0;
   bool closed_ = false;
   int32_t leader_ = -1;

@@ -8,8 +8,9 @@
 //   "move_leader" move topic/partition's leadership to `node` (sent to the current leader;
 //                 another node answers not_leader with the leader's endpoint);
 //   "link_faults" test hook, refused unless the node's [faults] allow = true: `cut` true cuts
-//                 this node's links to and from `node` (both ways), false heals them; node 0
-//                 with cut false heals every link.
+//                 this node's links to and from `node` (both ways); otherwise the link to
+//                 `node` drops, duplicates, delays and reorders frames with the given
+//                 probabilities (all 0 = heal it); node 0 with nothing set heals every link.
 #pragma once
 
 #include <cstdint>
@@ -26,10 +27,15 @@ struct cluster_admin_request {
   int32_t partition = 0;
   int32_t node = 0;
   bool cut = false;
-  MSGPACK_DEFINE(version, action, topic, partition, node, cut)
+  // link_faults, appended later (older senders omit them: 0 = off)
+  double drop = 0, duplicate = 0, delay = 0, reorder = 0;
+  uint64_t seed = 1;
+  MSGPACK_DEFINE(version, action, topic, partition, node, cut, drop, duplicate, delay, reorder, seed)
   friend bool operator==(const cluster_admin_request& a, const cluster_admin_request& b) {
     return a.version == b.version && a.action == b.action && a.topic == b.topic &&
-           a.partition == b.partition && a.node == b.node && a.cut == b.cut;
+           a.partition == b.partition && a.node == b.node && a.cut == b.cut &&
+           a.drop == b.drop && a.duplicate == b.duplicate && a.delay == b.delay &&
+           a.reorder == b.reorder && a.seed == b.seed;
   }
 };
 

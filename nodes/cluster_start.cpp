@@ -136,13 +136,19 @@ void cluster_runtime::admin(const messages::envelope& env, const transport::resp
       set_error(status{errc::invalid_request,
                        "link faults are a test hook: this node's config does not set [faults] "
                        "allow = true, so they are refused"});
-    } else if (req->node == 0 && !req->cut) {
-      mesh_->clear_faults();
     } else {
       transport::fault_config fc;
       fc.cut_outbound = req->cut;
       fc.cut_inbound = req->cut;
-      if (auto st = mesh_->set_faults(node_id{req->node}, fc); !st) set_error(st);
+      fc.drop = req->drop;
+      fc.duplicate = req->duplicate;
+      fc.delay = req->delay;
+      fc.reorder = req->reorder;
+      fc.seed = req->seed;
+      if (req->node == 0 && !fc.active())
+        mesh_->clear_faults();
+      else if (auto st = mesh_->set_faults(node_id{req->node}, fc); !st)
+        set_error(st);
     }
   } else {
     set_error(status{errc::invalid_request, "unknown cluster action \"" + req->action +

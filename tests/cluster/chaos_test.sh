@@ -16,7 +16,7 @@ case "$mode" in
     cat "$out"
     [ "$rc" = 0 ] || { echo "FAIL: chaos.sh exited $rc"; exit 1; }
     grep -q "^verdict: ok$" "$out" || { echo "FAIL: no 'verdict: ok'"; exit 1; }
-    for k in kill kill-leader pause isolate cut; do
+    for k in kill kill-leader pause isolate cut flaky; do
       grep -q "faults injected:.*\b$k [1-9]" "$out" || { echo "FAIL: fault '$k' was never injected"; exit 1; }
     done
     grep -q "lost 0, duplicated 0" "$out" || { echo "FAIL: records lost or duplicated"; exit 1; }
