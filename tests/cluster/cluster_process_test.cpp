@@ -243,6 +243,26 @@ TEST(ClusterProcess, PartitionedMinorityCannotAcknowledgeWrites) {
   EXPECT_EQ(on_minority, std::vector<std::string>{"majority-write"});
 }
 
+TEST(ClusterProcess, LinkFaultsAreRefusedWithoutFaultsAllow) {
+  test_cluster c(3);
+  auto cfg = read_file(c.config(1));
+  const auto at = cfg.find("allow = true");
+  ASSERT_NE(at, std::string::npos);
+  cfg.replace(at, 12, "allow = false");
+  write_file(c.config(1), cfg);
+  ASSERT_TRUE(c.start_all().ok());
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"cluster", "cut", "2"},
+        std::vector<std::string>{"cluster", "flaky", "2", "--drop", "0.5"}}) {
+    auto r = c.cli_at(1, args);
+    EXPECT_EQ(r.exit_code, 1) << r.out;
+    EXPECT_NE(r.err.find("[faults] allow = true"), std::string::npos) << r.err;
+  }
+  // Node 2 allows them: the same request is taken there.
+  EXPECT_EQ(c.cli_at(2, {"cluster", "cut", "1"}).exit_code, 0);
+  EXPECT_EQ(c.cli_at(2, {"cluster", "heal"}).exit_code, 0);
+}
+
 TEST(ClusterProcess, NodeNotInTheListRefusesToStart) {
   temp_dir d;
   write_file(d.file("bad.toml"), "[node]\nid = 7\ndata_dir = \"" + d.file("data") +
