@@ -5,7 +5,7 @@
 # stores (docs/faults.md, "The nemesis").
 #
 #   chaos.sh --nodes N --seed S --duration SECONDS [--faults LIST] [--partitions P]
-#            [--records N] [--batch N] [--keep] [--break-checker]
+#            [--records N] [--batch N] [--keep] [--check-only] [--break-checker]
 #
 #   --faults      comma-separated, default all: kill (SIGKILL of a random node, restart
 #                 after the hold), kill-leader (SIGKILL of partition 0's leader), pause
@@ -17,6 +17,8 @@
 #   --records     numbered records per producer at most (default 200000)
 #   --batch       records per produce request (default 10; 1 for a long soak)
 #   --keep        leave the cluster directory (logs, acknowledgement files, dumps)
+#   --check-only  only heal, converge and check the run kept in CLUSTER_DIR (same BASE_PORT,
+#                 --nodes and --partitions), e.g. one stopped before its check
 #   --break-checker  test hook: drop one acknowledged record from a replica's dump before
 #                 the comparison; the check must then fail (ctest chaos_checker_test)
 #
@@ -50,7 +52,7 @@ set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 bin="${PINPIPE_BIN:-$here/../build/nodes/pinpipe}"
 nodes=3 seed=1 duration=60 faults="kill,kill-leader,pause,isolate,cut,flaky" partitions=2 keep=0 break_checker=0
-records=200000 batch=10
+records=200000 batch=10 check_only=0
 
 usage() { sed -n '2,24p' "$0" >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -64,6 +66,7 @@ while [ $# -gt 0 ]; do
     --batch) batch=${2:?}; shift 2 ;;
     --keep) keep=1; shift ;;
     --break-checker) break_checker=1; shift ;;
+    --check-only) check_only=1; shift ;;
     -h|--help) usage ;;
     *) echo "chaos: unknown argument '$1'" >&2; usage ;;
   esac
@@ -102,6 +105,22 @@ cleanup() {
 }
 trap cleanup EXIT
 
+declare -A injected=()
+kill_times=()
+down="" paused="" cut_pairs=()
+recover() {
+  if [ -n "$down" ]; then cluster restart "$down" >/dev/null 2>&1 || say "restart of node $down failed"; say "restart node $down"; down=""; fi
+  if [ -n "$paused" ]; then cluster resume "$paused" >/dev/null; say "resume node $paused"; paused=""; fi
+  if [ ${#cut_pairs[@]} -gt 0 ]; then cluster heal >/dev/null 2>&1; say "heal"; cut_pairs=(); fi
+}
+if [ "$check_only" = 1 ]; then
+  # Check a run that was stopped before its check (its CLUSTER_DIR kept): start the nodes
+  # that are not running, then heal, converge and check as usual.
+  [ -f "$dir/cluster.size" ] || { echo "chaos: --check-only: no cluster in $dir (set CLUSTER_DIR and BASE_PORT of the run)" >&2; exit 2; }
+  echo "chaos: checking the run kept in $dir (faults injected: see $dir/schedule.log)"
+  for i in $(seq 1 "$nodes"); do cluster restart "$i" >/dev/null 2>&1; done
+  down="" paused="" cut_pairs=()
+else
 echo "chaos: $nodes nodes, seed $seed, ${duration}s, faults $faults, $partitions partition(s), dir $dir"
 cluster start "$nodes" >"$dir/cluster-start.log" 2>&1 || { cat "$dir/cluster-start.log" >&2; exit 2; }
 pp topics create chaos --partitions "$partitions" >/dev/null || { echo "chaos: cannot create the topic" >&2; exit 2; }
@@ -115,14 +134,7 @@ done
 
 # The schedule: drawn from the seed only.
 RANDOM=$seed
-declare -A injected=()
-kill_times=()
 down="" paused="" cut_pairs=()
-recover() {
-  if [ -n "$down" ]; then cluster restart "$down" >/dev/null 2>&1 || say "restart of node $down failed"; say "restart node $down"; down=""; fi
-  if [ -n "$paused" ]; then cluster resume "$paused" >/dev/null; say "resume node $paused"; paused=""; fi
-  if [ ${#cut_pairs[@]} -gt 0 ]; then cluster heal >/dev/null 2>&1; say "heal"; cut_pairs=(); fi
-}
 # Every kind once first (in a seeded order), then kinds drawn at random.
 order=("${kinds[@]}")
 for ((i = ${#order[@]} - 1; i > 0; i--)); do
@@ -164,6 +176,7 @@ while [ "$(date +%s%3N)" -lt "$end_ms" ]; do
   recover
 done
 
+fi
 say "stop the workload, heal, wait for the replicas to converge"
 for pid in "${producers[@]}"; do kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; done
 producers=()
