@@ -114,8 +114,6 @@ public:
     if (leader == to) return {};
     if (leader.value == 0) return no_leader_error(topic + "/" + std::to_string(partition));
     if (leader != o_.ms.self) {
-      auto* c = fwd_.client(leader);
-      if (!c) return status{errc::unavailable, "no connection to node " + std::to_string(leader.value)};
       return status{errc::not_leader, "node " + std::to_string(leader.value) + " leads " + topic +
                                           "/" + std::to_string(partition) +
                                           "; run move-leader against that node (-b its endpoint)"};
@@ -132,20 +130,6 @@ public:
   void hand_off_leadership(int wait_ms) override {
     if (host_) host_->hand_off_leadership(wait_ms);
   }
-  std::string summary() const override {
-    std::ostringstream os;
-    for (const auto& g : host_->groups()) {
-      auto [l, t] = host_->leader_of(g.id);
-      auto v = host_->view(g.id);
-      os << (g.id == metadata_group ? std::string("metadata")
-                                     : g.topic + "/" + std::to_string(g.partition))
-         << " leader " << l.value << " term " << t.value;
-      if (v) os << " hw " << v->high_watermark().value;
-      os << "\n";
-    }
-    return os.str();
-  }
-
   node_id metadata_leader() const override { return host_->leader_of(metadata_group).first; }
   std::vector<std::string> led_partitions() const override {
     std::vector<std::string> out;

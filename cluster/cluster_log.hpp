@@ -62,8 +62,6 @@ public:
   virtual status move_leader(const std::string& topic, int32_t partition, node_id to) = 0;
   /// Before a clean shutdown: hands every leadership of this node to another replica.
   virtual void hand_off_leadership(int wait_ms) = 0;
-  /// One line per group for logs and status: "t/0 leader 2 term 5 hw 1234".
-  virtual std::string summary() const = 0;
   /// The metadata group's leader as this node sees it (0 = none).
   virtual node_id metadata_leader() const = 0;
   /// "topic/partition" of every partition this node leads, sorted.

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "common/byte_io.hpp"
 #include "common/crc32c.hpp"
 
 namespace pinpipe::cluster::disk_format {
@@ -13,26 +14,9 @@ template <class T> void put(std::string& out, T v) {
   std::memcpy(b, &v, sizeof(T));
   out.append(b, sizeof(T));
 }
-template <class T> void put_at(char* p, T v) {
-  std::memcpy(p, &v, sizeof(T));
-}
-template <class T> T get_at(const char* p) {
-  T v;
-  std::memcpy(&v, p, sizeof(T));
-  return v;
-}
-
-/// Bounds-checked reader over a header body.
-struct reader {
-  const char* p;
-  const char* end;
-  template <class T> bool get(T& v) {
-    if (static_cast<size_t>(end - p) < sizeof(T)) return false;
-    std::memcpy(&v, p, sizeof(T));
-    p += sizeof(T);
-    return true;
-  }
-};
+using bytes::get_at;
+using bytes::put_at;
+using bytes::reader;
 
 uint32_t entry_crc(const char* record, size_t size) {
   uint32_t crc = crc32c(record, 4); // the length field

@@ -182,10 +182,9 @@ void replica_host::post(std::function<void()> task) {
 void replica_host::deliver(group_id g, raft::message m) {
   post([this, g, m = std::move(m)] {
     auto it = groups_.find(g);
-    if (it == groups_.end() || it->second->failed) {
-      dropped_.fetch_add(1, std::memory_order_relaxed);
-      return;
-    }
+    // A group not created here yet (its create_topic not applied) or fail-stopped: the
+    // message is dropped and Raft resends.
+    if (it == groups_.end() || it->second->failed) return;
     it->second->node->step(m);
   });
 }
@@ -208,7 +207,6 @@ void replica_host::propose(group_id g, raft::proposal p, outcome_fn done) {
     if (!st) {
       o.ack.id = id;
       o.ack.code = st.code();
-      o.leader_hint = gr.node->leader();
       o.message = st.message();
       done(o);
       return;
@@ -318,15 +316,6 @@ std::pair<node_id, term_t> replica_host::leader_of(group_id g) const {
   return it == leaders_.end() ? std::pair{node_id{0}, term_t{0}} : it->second;
 }
 
-replica_host::counters replica_host::stats() const {
-  counters c;
-  c.syncs = syncs_.load();
-  c.persist_requests = persists_.load();
-  c.dropped_unknown_group = dropped_.load();
-  c.failed_groups = failed_.load();
-  return c;
-}
-
 void replica_host::run() {
   auto next_tick = clock_type::now() + std::chrono::milliseconds(opts_.tick_ms);
   std::deque<std::function<void()>> batch;
@@ -356,7 +345,6 @@ void replica_host::tick_all() {
 
 void replica_host::fail_group(group& g, const status& why) {
   g.failed = true;
-  failed_.fetch_add(1);
   logging::get("cluster")->error(
       "replica of group {} ({}/{}) stopped after a disk error: {}; the other replicas carry on. "
       "Fix the disk and restart this node",
@@ -404,7 +392,6 @@ void replica_host::process_readies() {
       while (!g.failed && g.node->has_ready()) {
         auto rd = g.node->take_ready();
         if (rd.persist) {
-          persists_.fetch_add(1, std::memory_order_relaxed);
           if (auto st = g.disk->write(*rd.persist); !st) {
             fail_group(g, st);
             break;
@@ -430,7 +417,6 @@ void replica_host::process_readies() {
       if (it.rd.persist && !it.g->failed &&
           std::find(synced.begin(), synced.end(), it.g) == synced.end()) {
         synced.push_back(it.g);
-        syncs_.fetch_add(1, std::memory_order_relaxed);
         if (auto st = it.g->disk->sync(); !st) fail_group(*it.g, st);
       }
     for (auto& it : round) {
@@ -469,7 +455,6 @@ void replica_host::process_readies() {
         proposal_outcome o;
         o.ack = ack;
         o.accepted = true;
-        o.leader_hint = g.node->leader();
         if (ack.code == errc::not_leader)
           o.message = "leadership moved before the batch committed; the outcome is unknown";
         if (g.info.id == metadata_group && ack.code == errc::ok) {

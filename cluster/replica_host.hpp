@@ -20,7 +20,6 @@
 // on the host thread and must not block.
 #pragma once
 
-#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -55,11 +54,10 @@ struct host_options {
   int heartbeat_ms = 50;
 };
 
-/// What became of a proposal: the core's ack, the leader to ask instead (not_leader), and
-/// for metadata commands the result of applying it.
+/// What became of a proposal: the core's ack and, for metadata commands, the result of
+/// applying it.
 struct proposal_outcome {
   raft::proposal_ack ack;
-  node_id leader_hint{0};
   status applied;
   std::string message; ///< why it was refused (not ok codes)
   /// The core took the proposal (a later not_leader means the outcome is unknown); false:
@@ -113,14 +111,6 @@ public:
   std::vector<group_info> groups() const;
   /// The leader of g as this node sees it (0 = none known) and its term.
   std::pair<node_id, term_t> leader_of(group_id g) const;
-  /// Counters for status and metrics.
-  struct counters {
-    uint64_t syncs = 0;
-    uint64_t persist_requests = 0;
-    uint64_t dropped_unknown_group = 0;
-    uint64_t failed_groups = 0;
-  };
-  counters stats() const;
 
 private:
   struct group;
@@ -149,7 +139,6 @@ private:
   std::map<group_id, group_info> infos_;
   std::map<group_id, std::pair<node_id, term_t>> leaders_;
   bool stopping_ = false;
-  std::atomic<uint64_t> syncs_{0}, persists_{0}, dropped_{0}, failed_{0};
   std::thread thread_;
 };
 

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "common/byte_io.hpp"
 #include "common/crc32c.hpp"
 
 namespace pinpipe::storage::format {
@@ -18,23 +19,8 @@ void put_bytes(char*& p, const std::string& s) {
   std::memcpy(p, s.data(), s.size());
   p += s.size();
 }
-template <class T> T get_at(const char* p) {
-  T v;
-  std::memcpy(&v, p, sizeof(T));
-  return v;
-}
-
-/// Bounds-checked reader over the record bytes of a batch.
-struct reader {
-  const char* p;
-  const char* end;
-  template <class T> bool get(T& v) {
-    if (static_cast<size_t>(end - p) < sizeof(T)) return false;
-    std::memcpy(&v, p, sizeof(T));
-    p += sizeof(T);
-    return true;
-  }
-};
+using bytes::get_at;
+using bytes::reader; // bounds-checked, over the record bytes of a batch
 
 } // namespace
 

@@ -44,8 +44,7 @@ TEST(ClusterCatchUp, FollowerRestartedAfter100MBCatchesUp) {
   ASSERT_TRUE(cl);
   const std::string value(420, 'x');
   const int batches = (100 << 20) / (256 * 420) + 1;
-  std::atomic<int> pending{0};
-  std::atomic<int> failed{0};
+  int failed = 0;
   const auto w0 = std::chrono::steady_clock::now();
   for (int b = 0; b < batches; ++b) {
     storage::produce_request req;
@@ -55,7 +54,7 @@ TEST(ClusterCatchUp, FollowerRestartedAfter100MBCatchesUp) {
     auto r = logclient::produce_sync(*cl, req);
     if (!r.st.ok()) ++failed;
   }
-  ASSERT_EQ(failed.load(), 0);
+  ASSERT_EQ(failed, 0);
   std::cout << "[ catch-up ] wrote " << batches * 256 * 420 / (1 << 20) << " MiB acks=all, one "
             << "batch of 256 at a time, in "
             << std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count()
